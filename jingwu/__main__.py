@@ -1,0 +1,3 @@
+from jingwu.cli import main
+
+main()

@@ -1,0 +1,221 @@
+"""Append-only, hash-chained audit log, written inside the caller's transaction.
+
+Every row's hash covers the previous row's hash of its lane and its own content. Writers are spread
+over ``settings.AUDIT_LANES`` chains (lane = writer's process/thread), each with a locked head row,
+so that concurrent transactions do not all queue behind one lock; ``verify()`` walks every lane.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import models, transaction
+from django.utils import timezone
+
+from . import context
+from .crypto import HASH_ALGORITHM
+from .models import AuditLane, AuditLog
+
+GENESIS = "0" * 64
+SENSITIVE_MARK = "***"
+
+
+def _digest(algorithm: str, text: str) -> str:
+    return hashlib.new(algorithm, text.encode("utf-8")).hexdigest()
+
+
+def _content(row: AuditLog) -> str:
+    body = {
+        "lane": row.lane,
+        "seq": row.seq,
+        "prev": row.prev_hash,
+        "at": row.occurred_at.astimezone(UTC).isoformat(timespec="microseconds"),
+        "actor": row.actor_id,
+        "username": row.actor_username,
+        "name": row.actor_name,
+        "event": row.event,
+        "otype": row.object_type,
+        "oid": row.object_id,
+        "orepr": row.object_repr,
+        "changes": row.changes,
+        "ip": row.ip,
+        "rid": row.request_id,
+        "origin": row.origin,
+        "ok": row.success,
+        "msg": row.message,
+    }
+    return json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
+
+
+def row_hash(row: AuditLog) -> str:
+    return _digest(row.algorithm, _content(row))
+
+
+def _lane_for_writer() -> int:
+    lanes = max(1, int(getattr(settings, "AUDIT_LANES", 8)))
+    return (os.getpid() * 31 + threading.get_ident()) % lanes
+
+
+def _object_fields(obj: Any) -> tuple[str, str, str]:
+    if obj is None:
+        return "", "", ""
+    if isinstance(obj, models.Model):
+        return obj._meta.label_lower, str(obj.pk), str(obj)[:200]
+    return type(obj).__name__, "", str(obj)[:200]
+
+
+def record(
+    event: str,
+    *,
+    obj: Any = None,
+    actor: Any = None,
+    changes: dict[str, Any] | None = None,
+    success: bool = True,
+    message: str = "",
+    object_type: str = "",
+    object_id: str = "",
+    object_repr: str = "",
+) -> AuditLog:
+    """Append one audit row in the current transaction (opening one if there is none)."""
+    ctx = context.current()
+    actor = actor if actor is not None else ctx.user
+    otype, oid, orepr = _object_fields(obj)
+    person = getattr(actor, "person", None) if actor is not None else None
+    with transaction.atomic():
+        lane_no = _lane_for_writer()
+        lane = AuditLane.objects.select_for_update().filter(lane=lane_no).first()
+        if lane is None:
+            AuditLane.objects.get_or_create(lane=lane_no)
+            lane = AuditLane.objects.select_for_update().get(lane=lane_no)
+        row = AuditLog(
+            lane=lane_no,
+            seq=lane.seq + 1,
+            prev_hash=lane.head_hash or GENESIS,
+            algorithm=HASH_ALGORITHM,
+            occurred_at=timezone.now(),
+            actor_id=getattr(actor, "pk", None),
+            actor_username=getattr(actor, "username", "") or "",
+            actor_name=(getattr(person, "name", "") or "") if person is not None else "",
+            event=event,
+            object_type=object_type or otype,
+            object_id=object_id or oid,
+            object_repr=object_repr or orepr,
+            changes=_jsonable(changes or {}),
+            ip=ctx.ip,
+            request_id=ctx.request_id,
+            origin=ctx.origin,
+            success=success,
+            message=message[:500],
+        )
+        row.hash = row_hash(row)
+        row.save(force_insert=True)
+        AuditLane.objects.filter(lane=lane_no).update(seq=row.seq, head_hash=row.hash)
+    return row
+
+
+def _jsonable(value: Any) -> Any:
+    return json.loads(json.dumps(value, ensure_ascii=False, default=str))
+
+
+def diff(before: dict[str, Any], after: dict[str, Any], sensitive: Iterable[str] = ()) -> dict[str, Any]:
+    """Changed fields as {field: [old, new]}; sensitive values are masked, never logged."""
+    sensitive = set(sensitive)
+    out: dict[str, Any] = {}
+    for key in sorted(set(before) | set(after)):
+        old, new = before.get(key), after.get(key)
+        if old != new:
+            out[key] = [SENSITIVE_MARK, SENSITIVE_MARK] if key in sensitive else [old, new]
+    return out
+
+
+def snapshot(obj: models.Model, fields: Iterable[str]) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    for name in fields:
+        field = obj._meta.get_field(name)
+        value = getattr(obj, field.attname)
+        data[name] = value.isoformat() if hasattr(value, "isoformat") else value
+    return data
+
+
+@dataclass
+class Problem:
+    lane: int
+    seq: int
+    row_id: int | None
+    kind: str  # edited / missing / inserted / head
+    detail: str
+
+    def __str__(self) -> str:
+        where = f"lane {self.lane} seq {self.seq}" + (f" (id {self.row_id})" if self.row_id else "")
+        return f"{self.kind}: {where}: {self.detail}"
+
+
+def verify() -> list[Problem]:
+    """Walk every lane; report the first broken link of each (edited, inserted or deleted rows)."""
+    problems: list[Problem] = []
+    for lane in AuditLane.objects.order_by("lane"):
+        expected_seq = lane.anchor_seq + 1
+        prev = lane.anchor_hash or GENESIS
+        broken = None
+        last_seq = lane.anchor_seq
+        rows = AuditLog.objects.filter(lane=lane.lane).order_by("seq").iterator(chunk_size=2000)
+        for row in rows:
+            if row.seq != expected_seq:
+                kind = "missing" if row.seq > expected_seq else "inserted"
+                broken = Problem(lane.lane, expected_seq, row.id, kind, f"expected seq {expected_seq}, found {row.seq}")
+                break
+            if row.prev_hash != prev:
+                broken = Problem(lane.lane, row.seq, row.id, "missing", "previous-hash link does not match")
+                break
+            if row_hash(row) != row.hash:
+                broken = Problem(lane.lane, row.seq, row.id, "edited", "content does not match its hash")
+                break
+            prev = row.hash
+            expected_seq += 1
+            last_seq = row.seq
+        if broken is None and (last_seq != lane.seq or (lane.seq > lane.anchor_seq and prev != lane.head_hash)):
+            broken = Problem(
+                lane.lane, lane.seq, None, "missing", f"chain ends at seq {last_seq}, head says {lane.seq}"
+            )
+        if broken:
+            problems.append(broken)
+    return problems
+
+
+def purge_older_than(cutoff: datetime, *, actor: Any = None) -> int:
+    """Delete audit rows older than ``cutoff`` (never younger than the retention period)."""
+    from datetime import timedelta
+
+    limit = timezone.now() - timedelta(days=settings.AUDIT_RETENTION_DAYS)
+    if cutoff > limit:
+        raise ValueError(f"审计日志至少保留 {settings.AUDIT_RETENTION_DAYS} 天 / audit rows must be kept that long")
+    deleted = 0
+    with transaction.atomic():
+        from django.db import connection
+
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL jingwu.audit_purge = 'on'")
+        for lane in AuditLane.objects.select_for_update().order_by("lane"):
+            # Purge only a prefix of each lane so the remaining rows still chain from the anchor.
+            last = (
+                AuditLog.objects.filter(lane=lane.lane, occurred_at__lt=cutoff)
+                .order_by("-seq")
+                .values("seq", "hash")
+                .first()
+            )
+            if not last:
+                continue
+            count, _ = AuditLog.objects.filter(lane=lane.lane, seq__lte=last["seq"]).delete()
+            deleted += count
+            AuditLane.objects.filter(lane=lane.lane).update(anchor_seq=last["seq"], anchor_hash=last["hash"])
+        record("audit.purge", actor=actor, changes={"cutoff": cutoff.isoformat(), "deleted": deleted})
+    return deleted

@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from jingwu.core import context
+from jingwu.core.demo import loaders
+
+
+class Command(BaseCommand):
+    help = "创建数据库、加载示范单位并启动服务 / create the database, load the demo unit, and serve"
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--seed", type=int, default=2023, help="随机种子,相同种子生成相同数据")
+        parser.add_argument("--scale", type=int, default=1, help="大队数量倍数(基准测试用)")
+        parser.add_argument("--no-serve", action="store_true", help="只加载数据,不启动服务")
+        parser.add_argument("--bind", default="127.0.0.1:8000", help="监听地址")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        settings.VAR_DIR.mkdir(parents=True, exist_ok=True)
+        call_command("migrate", interactive=False, verbosity=0)
+        started = time.monotonic()
+        logins = []
+        with context.acting(origin="command"):
+            for label, load in loaders():
+                result = load(seed=options["seed"], scale=options["scale"], stdout=self.stdout)
+                logins += result.get("logins", [])
+                summary = {k: v for k, v in result.items() if k != "logins"}
+                self.stdout.write(f"[{label}] {summary}")
+        self.stdout.write(self.style.SUCCESS(f"示范数据就绪 / demo data ready in {time.monotonic() - started:.1f} s"))
+        from jingwu.org.demo import DEMO_PASSWORD
+        from jingwu.org.roles import ROLES
+
+        self.stdout.write(f"\n示范账号 / demo logins (密码 / password: {DEMO_PASSWORD})")
+        for login in logins:
+            role = ROLES[login.role].name
+            self.stdout.write(f"  {login.username:<12} {role:<12} {login.unit} · {login.person}")
+        if options["no_serve"]:
+            return
+        self.stdout.write(f"\n打开 / open http://{options['bind']}/  (Ctrl+C 停止 / to stop)\n")
+        call_command("serve", bind=options["bind"])

@@ -1,0 +1,14 @@
+from .audit import AuditLane, AuditLog
+from .calendar import CalendarDay, WorkSchedule
+from .notifications import Notification, NotificationChannel
+from .workflow import TransitionEvent
+
+__all__ = [
+    "AuditLane",
+    "AuditLog",
+    "CalendarDay",
+    "Notification",
+    "NotificationChannel",
+    "TransitionEvent",
+    "WorkSchedule",
+]

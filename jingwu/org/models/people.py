@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+from django.db import models
+
+from jingwu.core import crypto
+from jingwu.core.fields import EncryptedTextField
+from jingwu.core.scope import ScopedQuerySet
+
+
+class PersonQuerySet(ScopedQuerySet["Person"]):
+    def search(self, text: str) -> PersonQuerySet:
+        """Name, 警号, pinyin or pinyin initials; an 18-character ID number matches exactly."""
+        from django.db.models import Q
+
+        text = text.strip()
+        if not text:
+            return self
+        q = Q(name__icontains=text) | Q(police_number__iexact=text)
+        lowered = text.lower()
+        if lowered.isascii() and lowered.isalpha():
+            q |= Q(name_initials__startswith=lowered) | Q(name_pinyin__startswith=lowered)
+        if len(text) in (15, 18) and text[:-1].isdigit():
+            q |= Q(id_number_index=crypto.blind_index(text.upper()))
+        return self.filter(q)
+
+
+class Person(models.Model):
+    """A 民警 or 辅警 of the unit tree.
+
+    Seen by users whose scope covers the person's unit (an officer: only themself). Changed by
+    政工, unit leads and 系统管理员 inside their scope. ID number and phone are encrypted at rest,
+    shown masked, and revealed only to roles with ``org.reveal_sensitive``; each reveal is audited.
+    """
+
+    class Kind(models.TextChoices):
+        POLICE = "police", "民警"
+        AUXILIARY = "auxiliary", "辅警"
+
+    class Gender(models.TextChoices):
+        MALE = "M", "男"
+        FEMALE = "F", "女"
+
+    class PoliticalStatus(models.TextChoices):
+        CPC = "cpc", "中共党员"
+        PROBATIONARY = "probationary", "中共预备党员"
+        LEAGUE = "league", "共青团员"
+        MASSES = "masses", "群众"
+        OTHER = "other", "其他"
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "在岗"
+        TRANSFERRED = "transferred", "调离"
+        RETIRED = "retired", "退休"
+        DISMISSED = "dismissed", "辞退"
+
+    police_number = models.CharField("警号", max_length=20, unique=True)
+    kind = models.CharField("身份", max_length=10, choices=Kind.choices)
+    name = models.CharField("姓名", max_length=50, db_index=True)
+    name_pinyin = models.CharField("姓名拼音", max_length=200, blank=True, db_index=True)
+    name_initials = models.CharField("拼音首字母", max_length=20, blank=True, db_index=True)
+    gender = models.CharField("性别", max_length=1, choices=Gender.choices)
+    birth_date = models.DateField("出生日期")
+    id_number = EncryptedTextField("身份证号")
+    id_number_index = models.CharField(max_length=64, unique=True, editable=False)
+    phone = EncryptedTextField("手机号", blank=True)
+    unit = models.ForeignKey("org.Unit", verbose_name="单位", on_delete=models.PROTECT, related_name="people")
+    position = models.CharField("职务", max_length=50, blank=True)
+    rank = models.CharField("警衔", max_length=30, blank=True)
+    political_status = models.CharField(
+        "政治面貌", max_length=15, choices=PoliticalStatus.choices, default=PoliticalStatus.MASSES
+    )
+    party_branch = models.ForeignKey(
+        "org.Unit",
+        verbose_name="所在党支部",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="party_members",
+        limit_choices_to={"kind": "party_branch"},
+    )
+    joined_on = models.DateField("入职日期", null=True, blank=True)
+    status = models.CharField("状态", max_length=15, choices=Status.choices, default=Status.ACTIVE)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    scope_unit_field = "unit"
+    scope_owner_field = "pk"
+
+    objects = PersonQuerySet.as_manager()
+
+    SENSITIVE_FIELDS = ("id_number", "phone")
+
+    class Meta:
+        verbose_name = "人员"
+        verbose_name_plural = "人员"
+        ordering = ["unit__path", "kind", "police_number"]
+        indexes = [models.Index(fields=["unit", "status", "kind"])]
+
+    def __str__(self) -> str:
+        return f"{self.name}({self.police_number})"
+
+    @property
+    def id_number_masked(self) -> str:
+        return crypto.mask(self.id_number)
+
+    @property
+    def phone_masked(self) -> str:
+        return crypto.mask_phone(self.phone)

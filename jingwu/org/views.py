@@ -1,0 +1,15 @@
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+
+@login_required
+def unit_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "org/unit_list.html", {})
+
+
+@login_required
+def person_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "org/person_list.html", {})

@@ -1,0 +1,13 @@
+"""Settings for the test suite: development mode on, everything else as in production settings.
+
+The database comes from JINGWU_DATABASE_URL like everywhere else (SQLite when unset), so the same
+suite runs on SQLite and on PostgreSQL.
+"""
+
+import os
+
+os.environ.setdefault("JINGWU_DEV", "1")
+
+from .settings import *  # noqa: E402,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast; Argon2 has its own test
