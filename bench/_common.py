@@ -1,0 +1,76 @@
+"""Shared helpers for the benchmarks: databases per engine, timing, printing."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+PG_BASE = os.environ.get("JINGWU_BENCH_PG", "postgres://postgres:postgres@127.0.0.1:5432")
+
+
+def database_url(engine: str, name: str) -> str:
+    if engine == "sqlite":
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{RESULTS / (name + '.sqlite3')}"
+    return f"{PG_BASE}/{name}"
+
+
+def reset_database(engine: str, name: str) -> None:
+    if engine == "sqlite":
+        for suffix in ("", "-wal", "-shm"):
+            path = RESULTS / f"{name}.sqlite3{suffix}"
+            if path.exists():
+                path.unlink()
+        return
+    import psycopg
+
+    with psycopg.connect(f"{PG_BASE}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def jingwu(args: list[str], url: str) -> float:
+    """Run a jingwu command against ``url``; returns wall seconds."""
+    env = {**os.environ, "JINGWU_DATABASE_URL": url, "JINGWU_DEV": "1"}
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "jingwu", *args], env=env, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - started
+
+
+def setup_django(url: str) -> None:
+    os.environ["JINGWU_DATABASE_URL"] = url
+    os.environ.setdefault("JINGWU_DEV", "1")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jingwu.settings")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+
+
+def measure(fn: Callable[[], object], repeat: int, warmup: int = 3) -> dict[str, float]:
+    for _ in range(warmup):
+        fn()
+    samples = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - started) * 1000)
+    samples.sort()
+    return {
+        "median_ms": statistics.median(samples),
+        "p95_ms": samples[max(0, int(len(samples) * 0.95) - 1)],
+        "min_ms": samples[0],
+        "n": len(samples),
+    }
+
+
+def verdict(value: float, target: float, smaller_is_better: bool = True) -> str:
+    ok = value <= target if smaller_is_better else value >= target
+    return "OK " if ok else "MISS"
