@@ -11,3 +11,6 @@ os.environ.setdefault("JINGWU_DEV", "1")
 from .settings import *  # noqa: E402,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast; Argon2 has its own test
+
+# A test-only app with a tiny stateful model for the workflow mechanism's tests.
+INSTALLED_APPS = [*INSTALLED_APPS, "jingwu.testing.workflowapp"]  # noqa: F405
