@@ -18,6 +18,7 @@ from jingwu.core import audit, crypto
 
 from .models import Person, RoleAssignment, Unit, User
 from .pinyin import name_pinyin
+from .roles import ROLES
 
 DEMO_PASSWORD = "Jingwu@2026"
 DETACHMENT_CODE = "150600000000"
@@ -90,6 +91,7 @@ class Generator:
         return name
 
     def id_number(self, division: str, birth: date, female: bool) -> str:
+        division = id_region(division, birth)
         while True:
             seq = self.rng.randrange(0, 500) * 2 + (0 if female else 1)
             number = _with_check(f"{division}{birth:%Y%m%d}{seq:03d}")
@@ -103,6 +105,72 @@ class Generator:
     def birth(self, young: bool) -> date:
         start = date(1988, 1, 1) if young else date(1966, 1, 1)
         return start + timedelta(days=self.rng.randrange(0, 365 * 16))
+
+
+# GB/T 2260 codes change over time and an ID number keeps the code valid when it was issued:
+# 达拉特旗 was 152722 (伊克昭盟) before 2001 and is 150621 (鄂尔多斯市) since. python-stdnum checks this.
+_OLD_CODES = {
+    "150621": "152722",
+    "150602": "152701",
+    "150622": "152723",
+    "150623": "152724",
+    "150624": "152725",
+    "150625": "152726",
+    "150626": "152727",
+    "150627": "152728",
+}
+BRIGADE_COUNTIES = [
+    "150621",
+    "150602",
+    "150622",
+    "150623",
+    "150624",
+    "150625",
+    "150626",
+    "150627",
+    "150102",
+    "150103",
+    "150104",
+    "150105",
+    "150121",
+    "150202",
+    "150203",
+    "150204",
+    "150205",
+    "150802",
+    "150821",
+    "150822",
+    "150823",
+    "150824",
+    "150825",
+    "150826",
+]
+
+
+# Codes with no end date in GB/T 2260 history: valid for any birth year (a person's birthplace need
+# not be where they serve).
+_STABLE_CODES = ("150121", "150122", "150221", "150222", "152201", "152221", "152222", "152223")
+_region_cache: dict[tuple[str, int], str] = {}
+
+
+def id_region(division: str, birth: date) -> str:
+    """A birthplace code that python-stdnum accepts for this birth date, as close to ``division`` as it gets."""
+    key = (division, birth.year)
+    if key not in _region_cache:
+        from stdnum.cn import ric
+
+        candidates = [division, _OLD_CODES.get(division, division), *_STABLE_CODES]
+        probe_date = date(birth.year, 6, 30)
+        for code in candidates:
+            try:
+                ric.validate(_with_check(f"{code}{probe_date:%Y%m%d}001"))
+            except Exception:  # noqa: S112 - try the next candidate
+                continue
+            _region_cache[key] = code
+            break
+        else:
+            _region_cache[key] = "110101"
+    return _region_cache[key]
 
 
 def _with_check(body17: str) -> str:
@@ -192,22 +260,22 @@ def _build_brigade(gen: Generator, parent: Unit, index: int, counters: dict[str,
     if index == 0:
         division, brigade_code, brigade_name = "150621", BRIGADE_CODE, "达拉特旗大队"
     else:
-        division = f"15{(index // 100) % 100:02d}{index % 100:02d}"
-        division = division if division[:2] == "15" else "150621"
-        brigade_code = f"{division}{index:06d}"[:12]
+        division = BRIGADE_COUNTIES[index % len(BRIGADE_COUNTIES)]
+        brigade_code = f"{division}{index:04d}00"
         brigade_name = f"示范第{index}大队"
+    # Codes: county (6) + brigade number (4) + unit within the brigade (2): unique for 9,999 brigades.
     brigade = _unit(parent, brigade_code, brigade_name, Unit.Kind.BRIGADE, index + 1)
-    prefix = brigade_code[:8]
+    prefix = brigade_code[:10]
     branches = [
-        _unit(brigade, f"{prefix}D1{index % 100:02d}"[:12], "第一党支部", Unit.Kind.PARTY_BRANCH, 90),
-        _unit(brigade, f"{prefix}D2{index % 100:02d}"[:12], "第二党支部", Unit.Kind.PARTY_BRANCH, 91),
+        _unit(brigade, f"{prefix}D1", "第一党支部", Unit.Kind.PARTY_BRANCH, 90),
+        _unit(brigade, f"{prefix}D2", "第二党支部", Unit.Kind.PARTY_BRANCH, 91),
     ]
     people: list[Person] = []
     if brigade.people.exists():
         return brigade, people
     for suffix, name, police, aux in SQUADRONS + OFFICES:
         kind = Unit.Kind.SQUADRON if "中队" in name else Unit.Kind.OFFICE
-        sub = _unit(brigade, f"{prefix}{suffix}{index % 100:02d}"[:12], name, kind, int(suffix))
+        sub = _unit(brigade, f"{prefix}{suffix}", name, kind, int(suffix))
         people += _people_rows(gen, sub, division, police, aux, counters, branches)
     for name, position, rank in LEADERS:
         gen.used_names.add(name)
@@ -248,7 +316,7 @@ DEMO_USERS = [
 
 def _demo_users(detachment: Unit, brigade: Unit) -> list[DemoLogin]:
     logins = []
-    prefix = brigade.code[:8]
+    prefix = brigade.code[:10]
     used: set[int] = set()
     for username, role, where, scope, who in DEMO_USERS:
         if where is None:
@@ -256,14 +324,14 @@ def _demo_users(detachment: Unit, brigade: Unit) -> list[DemoLogin]:
         elif where == "brigade":
             unit = brigade
         else:
-            unit = Unit.objects.get(code=f"{prefix}{where}00")
+            unit = Unit.objects.get(code=f"{prefix}{where}")
         person = None
         if who == "张钢":
             person = Person.objects.get(name="张钢", unit=brigade)
         elif who is not None:
             home = unit if unit != brigade else None
             if who.startswith("office-"):
-                home = Unit.objects.get(code=f"{prefix}{who[7:9]}00")
+                home = Unit.objects.get(code=f"{prefix}{who[7:9]}")
             candidates = (
                 Person.objects.filter(unit=home, kind=Person.Kind.POLICE).exclude(pk__in=used).order_by("police_number")
             )
@@ -278,10 +346,23 @@ def _demo_users(detachment: Unit, brigade: Unit) -> list[DemoLogin]:
             user.set_password(DEMO_PASSWORD)
             user.save()
             RoleAssignment.objects.create(user=user, role=role, unit=unit, scope=scope)
+        if ROLES[role].requires_otp:
+            _demo_totp_device(user)
         logins.append(
             DemoLogin(username, role, unit.name if unit else detachment.name, scope, person.name if person else "—")
         )
     return logins
+
+
+def _demo_totp_device(user: User) -> None:
+    """A confirmed TOTP device with a fixed per-user demo secret, so the demo's admin roles can log in
+    (``jingwu otpcode <username>`` prints the current code in development mode)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from jingwu.core.security import DEVICE_NAME, demo_totp_key
+
+    if not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+        TOTPDevice.objects.create(user=user, name=DEVICE_NAME, key=demo_totp_key(user.username), confirmed=True)
 
 
 def load(*, seed: int = 2023, scale: int = 1, stdout: TextIO | None = None) -> dict[str, Any]:
@@ -315,4 +396,10 @@ def load(*, seed: int = 2023, scale: int = 1, stdout: TextIO | None = None) -> d
                 object_repr=detachment.name,
                 changes={"people_created": created, "seed": seed, "scale": scale},
             )
+    if stdout is not None:
+        otp_users = ", ".join(login.username for login in logins if ROLES[login.role].requires_otp)
+        stdout.write(
+            f"动态口令 / TOTP: {otp_users} 登录时需输入动态口令,运行 `JINGWU_DEV=1 jingwu otpcode <用户名>` "
+            "获取当前口令 / these logins ask for a TOTP code: run `JINGWU_DEV=1 jingwu otpcode <username>`\n"
+        )
     return {"people_before": existing_people, "people_created": created, "logins": logins}

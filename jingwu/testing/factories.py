@@ -14,7 +14,7 @@ PASSWORD = "Test-Pass-2026!"
 _seq = itertools.count(1)
 
 
-def make_id_number(birth: date = date(1990, 1, 1), female: bool = False, division: str = "150621") -> str:
+def make_id_number(birth: date = date(1990, 1, 1), female: bool = False, division: str = "110101") -> str:
     from jingwu.org.demo import _with_check
 
     n = next(_seq)
