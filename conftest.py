@@ -28,3 +28,20 @@ def org(db):  # type: ignore[no-untyped-def]
     from jingwu.testing.factories import build_org_tree
 
     return build_org_tree()
+
+
+@pytest.fixture(autouse=True)
+def _otp_not_enforced(settings):  # type: ignore[no-untyped-def]
+    """Tests log in with force_login; mandatory TOTP is off unless a test sets OTP_REQUIRED = True
+    (jingwu/core/tests/test_security_otp.py does, and so does every test of that behaviour)."""
+    settings.OTP_REQUIRED = False
+
+
+@pytest.fixture(autouse=True)
+def _fresh_working_calendar():  # type: ignore[no-untyped-def]
+    """The working calendar caches overrides per process; a rolled-back test must not leak them."""
+    from jingwu.core.calendar import clear_cache
+
+    clear_cache()
+    yield
+    clear_cache()

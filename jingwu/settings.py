@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "jingwu.core",
     "jingwu.org",
+    "jingwu.cases",
 ]
 
 MIDDLEWARE = [
@@ -79,6 +80,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "jingwu.core.middleware.ActorMiddleware",
+    "jingwu.core.security.OTPRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -100,6 +102,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "jingwu.core.context_processors.shell",
+                "jingwu.core.context_processors.notifications",
             ],
         },
     }
@@ -157,6 +160,14 @@ SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 
 SESSION_COOKIE_AGE = int(os.environ.get("JINGWU_SESSION_MAX_AGE", 8 * 3600))  # absolute lifetime
 SESSION_IDLE_TIMEOUT = int(os.environ.get("JINGWU_SESSION_IDLE", 30 * 60))
+# Sessions carry their user's id so that disabling an account ends its sessions (jingwu.core.security).
+SESSION_ENGINE = "jingwu.core.security"
+# The cookie dies with the browser; the server still ends a session after SESSION_COOKIE_AGE.
+SESSION_EXPIRE_AT_BROWSER_CLOSE = env_bool("JINGWU_SESSION_BROWSER_CLOSE", True)
+# Mandatory TOTP for the roles that require it (三员 and discipline). Only development mode may
+# switch it off (the test suite does, and turns it back on for the login-security tests).
+OTP_REQUIRED = env_bool("JINGWU_OTP_REQUIRED", True) if (DEV or DEBUG) else True
+OTP_TOTP_ISSUER = os.environ.get("JINGWU_OTP_ISSUER", "警务 Jingwu")
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
@@ -198,6 +209,7 @@ USE_TZ = True
 
 # --- Static files -----------------------------------------------------------------------------
 STATIC_URL = "/static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(os.environ.get("JINGWU_STATIC_ROOT", VAR_DIR / "static"))
 MEDIA_ROOT = Path(os.environ.get("JINGWU_MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = "/media/"
@@ -213,9 +225,10 @@ WHITENOISE_USE_FINDERS = DEV or DEBUG
 
 # --- REST API ---------------------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # Token first: anonymous API calls then get 401 + WWW-Authenticate (session auth alone gives 403).
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "jingwu.core.api_auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -233,6 +246,14 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Never a CDN: the docs page uses the vendored Swagger UI (jingwu/static/vendor/swagger-ui).
+    "SWAGGER_UI_DIST": "/static/vendor/swagger-ui",
+    "SWAGGER_UI_FAVICON_HREF": "/static/vendor/swagger-ui/favicon-32x32.png",
+    # Several models have a field named "kind": give each choice set its own component name.
+    "ENUM_NAME_OVERRIDES": {
+        "UnitKindEnum": "jingwu.org.models.Unit.Kind",
+        "PersonKindEnum": "jingwu.org.models.Person.Kind",
+    },
 }
 
 # --- Background tasks -----------------------------------------------------------------------
@@ -241,9 +262,18 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # --- Email (notification channel) -------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get("JINGWU_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("JINGWU_FROM_EMAIL", "jingwu@localhost")
+EMAIL_HOST = os.environ.get("JINGWU_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("JINGWU_EMAIL_PORT", 25))
+EMAIL_HOST_USER = os.environ.get("JINGWU_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("JINGWU_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("JINGWU_EMAIL_TLS")
+EMAIL_TIMEOUT = 10
+# Public address of this site, for absolute links in emails and webhooks (e.g. https://jingwu.example.gov.cn).
+SITE_URL = os.environ.get("JINGWU_SITE_URL", "")
 
 # --- Audit ------------------------------------------------------------------------------------
-AUDIT_RETENTION_DAYS = int(os.environ.get("JINGWU_AUDIT_RETENTION_DAYS", 180))
+# 网络安全法 第二十一条: network logs are kept no less than six months, so 180 days is a floor.
+AUDIT_RETENTION_DAYS = max(180, int(os.environ.get("JINGWU_AUDIT_RETENTION_DAYS", 180)))
 AUDIT_LANES = int(os.environ.get("JINGWU_AUDIT_LANES", 8))
 
 LOGGING = {

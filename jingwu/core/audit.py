@@ -140,7 +140,7 @@ def snapshot(obj: models.Model, fields: Iterable[str]) -> dict[str, Any]:
     data: dict[str, Any] = {}
     for name in fields:
         field = obj._meta.get_field(name)
-        value = getattr(obj, field.attname)
+        value = getattr(obj, getattr(field, "attname", name))
         data[name] = value.isoformat() if hasattr(value, "isoformat") else value
     return data
 
@@ -181,13 +181,37 @@ def verify() -> list[Problem]:
             prev = row.hash
             expected_seq += 1
             last_seq = row.seq
+        if broken is None and last_seq > lane.seq:
+            broken = Problem(
+                lane.lane, lane.seq + 1, None, "inserted", f"rows beyond the head (seq {lane.seq}) up to seq {last_seq}"
+            )
         if broken is None and (last_seq != lane.seq or (lane.seq > lane.anchor_seq and prev != lane.head_hash)):
             broken = Problem(
                 lane.lane, lane.seq, None, "missing", f"chain ends at seq {last_seq}, head says {lane.seq}"
             )
         if broken:
             problems.append(broken)
+    known = set(AuditLane.objects.values_list("lane", flat=True))
+    for lane_no in sorted(set(AuditLog.objects.order_by().values_list("lane", flat=True).distinct()) - known):
+        problems.append(Problem(lane_no, 0, None, "inserted", "rows in a lane that has no chain head"))
     return problems
+
+
+@dataclass
+class ChainSummary:
+    rows: int
+    lanes: int
+    algorithms: list[str]
+
+
+def summary() -> ChainSummary:
+    """Rows, lanes and hash algorithms in the log (for ``jingwu audit verify``)."""
+    algorithms = sorted(set(AuditLog.objects.order_by().values_list("algorithm", flat=True).distinct()))
+    return ChainSummary(
+        rows=AuditLog.objects.count(),
+        lanes=AuditLane.objects.filter(seq__gt=0).count(),
+        algorithms=algorithms or [HASH_ALGORITHM],
+    )
 
 
 def purge_older_than(cutoff: datetime, *, actor: Any = None) -> int:

@@ -12,3 +12,15 @@ def shell(request: HttpRequest) -> dict[str, Any]:
     if user is None or not user.is_authenticated:
         return {}
     return {"nav_groups": navigation_for(user, request.path)}
+
+
+def notifications(request: HttpRequest) -> dict[str, Any]:
+    """The header bell's unread count: one COUNT query, run only if a template renders the bell."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    from django.utils.functional import SimpleLazyObject
+
+    from .notifications import unread_count
+
+    return {"notifications_unread": SimpleLazyObject(lambda: unread_count(user))}

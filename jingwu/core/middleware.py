@@ -36,7 +36,9 @@ class RequestIdMiddleware:
 
 
 class ActorMiddleware:
-    """After authentication: puts the user in the action context and enforces the idle timeout."""
+    """After authentication: puts the user in the action context and enforces the idle timeout
+    (``SESSION_IDLE_TIMEOUT`` since the last request) and the absolute session lifetime
+    (``SESSION_COOKIE_AGE`` since login; the session row's own expiry slides with every save)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
@@ -47,10 +49,16 @@ class ActorMiddleware:
         if user is not None and user.is_authenticated and hasattr(request, "session"):
             now = int(time.time())
             last = request.session.get("_last_seen")
+            started = request.session.setdefault("_auth_at", now)
             if last is not None and now - int(last) > settings.SESSION_IDLE_TIMEOUT:
                 from .audit import record
 
                 record("auth.session_timeout", actor=user, message="空闲超时自动退出")
+                logout(request)
+            elif now - int(started) > settings.SESSION_COOKIE_AGE:
+                from .audit import record
+
+                record("auth.session_expired", actor=user, message="会话已达最长时限,自动退出")
                 logout(request)
             else:
                 request.session["_last_seen"] = now

@@ -35,13 +35,14 @@ def _groups() -> list[NavGroup]:
         NavGroup("强素质", []),
         NavGroup("树形象", []),
         NavGroup("业务", []),
-        NavGroup("统计报表", []),
+        NavGroup("统计报表", [NavItem("指标口径", "core:metric-list", "bar-chart-line")]),
         NavGroup(
             "组织与系统",
             [
                 NavItem("单位", "org:unit-list", "diagram-3", "org.view_unit"),
                 NavItem("人员", "org:person-list", "people", "org.view_person"),
                 NavItem("审计日志", "core:audit-list", "shield-check", "core.view_audit"),
+                NavItem("工作日历", "core:calendar", "calendar3", "core.manage_calendar"),
             ],
         ),
     ]

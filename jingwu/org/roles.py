@@ -25,7 +25,19 @@ class Cap:
     ASSIGN_ROLE = "org.assign_role"
     VIEW_AUDIT = "core.view_audit"
     MANAGE_CALENDAR = "core.manage_calendar"
+    MANAGE_CHANNELS = "core.manage_channels"
     VIEW_DISCIPLINE = "conduct.view_discipline"
+    VIEW_WORKORDER = "workorders.view"
+    WORKORDER_INTAKE = "workorders.intake"
+    WORKORDER_DISPATCH = "workorders.dispatch"
+    WORKORDER_HANDLE = "workorders.handle"
+    WORKORDER_CALLBACK = "workorders.callback"
+    WORKORDER_SUPERVISE = "workorders.supervise"
+    WORKORDER_APPROVE = "workorders.approve"
+    VIEW_CASE = "cases.view"
+    HANDLE_CASE = "cases.handle"
+    REVIEW_CASE = "cases.review"
+    APPROVE_CASE = "cases.approve"
 
 
 @dataclass(frozen=True)
@@ -40,37 +52,51 @@ class RoleDef:
 
 
 _READ = {Cap.VIEW_UNIT, Cap.VIEW_PERSON}
+_CASES = {Cap.VIEW_CASE, Cap.HANDLE_CASE}  # 办案: record incidents, cases, parties, measures
+_WO_HANDLE = {Cap.VIEW_WORKORDER, Cap.WORKORDER_HANDLE}  # 接诉即办: sign for, contact, complete
+_WO_DISPATCH = {Cap.WORKORDER_INTAKE, Cap.WORKORDER_DISPATCH, Cap.WORKORDER_CALLBACK}
 
 ROLES: dict[str, RoleDef] = {
     r.code: r
     for r in [
-        RoleDef("officer", "民警/辅警", Scope.OWN, frozenset(_READ), description="办理分派的工作,查看本人档案"),
+        RoleDef(
+            "officer",
+            "民警/辅警",
+            Scope.OWN,
+            frozenset(_READ | _CASES | _WO_HANDLE),
+            description="办理分派的工作,查看本人档案",
+        ),
         RoleDef(
             "unit_lead",
             "中队长/科室负责人",
             Scope.SUBTREE,
-            frozenset(_READ | {Cap.CHANGE_PERSON, Cap.EXPORT_PERSON}),
+            frozenset(_READ | _CASES | _WO_HANDLE | _WO_DISPATCH | {Cap.CHANGE_PERSON, Cap.EXPORT_PERSON}),
             description="在本单位内派单、签收、审批,维护本单位人员",
         ),
         RoleDef(
             "leadership",
             "大队领导",
             Scope.SUBTREE,
-            frozenset(_READ | {Cap.CHANGE_PERSON, Cap.EXPORT_PERSON, Cap.REVEAL_SENSITIVE}),
+            frozenset(
+                _READ
+                | _WO_DISPATCH
+                | {Cap.CHANGE_PERSON, Cap.EXPORT_PERSON, Cap.REVEAL_SENSITIVE, Cap.VIEW_CASE, Cap.APPROVE_CASE}
+                | {Cap.VIEW_WORKORDER, Cap.WORKORDER_SUPERVISE, Cap.WORKORDER_APPROVE}
+            ),
             description="查看全大队,审批退单和延期,阅看驾驶舱",
         ),
         RoleDef(
             "legal",
             "法制/执法监督员",
             Scope.SUBTREE,
-            frozenset(_READ),
+            frozenset(_READ | {Cap.VIEW_CASE, Cap.REVIEW_CASE, Cap.VIEW_WORKORDER, Cap.WORKORDER_SUPERVISE}),
             description="日巡查、通报、案件审核把关",
         ),
         RoleDef(
             "discipline",
             "督察/纪检",
             Scope.SUBTREE,
-            frozenset(_READ | {Cap.REVEAL_SENSITIVE, Cap.VIEW_DISCIPLINE, Cap.EXPORT_PERSON}),
+            frozenset(_READ | _WO_HANDLE | {Cap.REVEAL_SENSITIVE, Cap.VIEW_DISCIPLINE, Cap.EXPORT_PERSON}),
             requires_otp=True,
             description="廉政档案、记分、明察暗访;唯一可见纪律记录的角色",
         ),
@@ -98,6 +124,7 @@ ROLES: dict[str, RoleDef] = {
                     Cap.MANAGE_UNIT,
                     Cap.MANAGE_USER,
                     Cap.MANAGE_CALENDAR,
+                    Cap.MANAGE_CHANNELS,
                     Cap.VIEW_PERSON,
                     Cap.CHANGE_PERSON,
                     Cap.IMPORT_PERSON,

@@ -7,7 +7,6 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
 
 from jingwu.core import audit, crypto
 from jingwu.core.scope import require_unit_in_scope
@@ -94,9 +93,9 @@ def _clean_person(person: Person) -> None:
         person.phone = validate_phone(person.phone)
     except ValidationError as exc:
         fail("phone", exc)
-    if person.unit_id and person.unit.is_party_branch:
+    if person.unit_id and person.unit is not None and person.unit.is_party_branch:
         fail("unit", "人员所在单位不能是党支部 / a person's unit cannot be a party branch")
-    if person.party_branch_id and not person.party_branch.is_party_branch:
+    if person.party_branch is not None and not person.party_branch.is_party_branch:
         fail("party_branch", "所选单位不是党支部 / not a party branch")
     if person.joined_on and person.joined_on > date.today():
         fail("joined_on", "入职日期不能晚于今天 / joining date is in the future")
@@ -165,11 +164,14 @@ def person_update(*, actor: User | None, person: Person, **data: Any) -> Person:
 
 
 def person_reveal(*, actor: User, person: Person, field: str) -> str:
-    """Show one sensitive value in clear to a role allowed to see it; every reveal is audited."""
+    """Show one sensitive value in clear to a role allowed to see it; every reveal is audited.
+
+    A refused reveal is audited too, in its own transaction, so the refusal row survives the error.
+    """
     if field not in Person.SENSITIVE_FIELDS:
         raise ValidationError({"field": "只能查看身份证号或手机号 / only id_number or phone"})
-    with transaction.atomic():
-        if not actor.has_cap(Cap.REVEAL_SENSITIVE):
+    if not actor.has_cap(Cap.REVEAL_SENSITIVE):
+        with transaction.atomic():
             audit.record(
                 "org.person.reveal",
                 obj=person,
@@ -178,7 +180,8 @@ def person_reveal(*, actor: User, person: Person, field: str) -> str:
                 changes={"field": field},
                 message="无权查看敏感信息",
             )
-            raise PermissionDenied("您无权查看完整敏感信息 / you may not see this value")
+        raise PermissionDenied("您无权查看完整敏感信息 / you may not see this value")
+    with transaction.atomic():
         value = getattr(person, field)
         audit.record("org.person.reveal", obj=person, actor=actor, changes={"field": field})
     return value
@@ -344,11 +347,7 @@ def user_set_active(*, actor: User | None, user: User, active: bool) -> User:
 
 
 def end_sessions_of(user: User) -> int:
-    from django.contrib.sessions.models import Session
+    """End every session of the user: sessions carry their user id, so this is one indexed delete."""
+    from jingwu.core.security import end_sessions
 
-    ended = 0
-    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
-        if str(session.get_decoded().get("_auth_user_id")) == str(user.pk):
-            session.delete()
-            ended += 1
-    return ended
+    return end_sessions(user)

@@ -1,6 +1,7 @@
 from .audit import AuditLane, AuditLog
 from .calendar import CalendarDay, WorkSchedule
 from .notifications import Notification, NotificationChannel
+from .security import UserSession
 from .workflow import TransitionEvent
 
 __all__ = [
@@ -10,5 +11,6 @@ __all__ = [
     "Notification",
     "NotificationChannel",
     "TransitionEvent",
+    "UserSession",
     "WorkSchedule",
 ]
