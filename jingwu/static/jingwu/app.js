@@ -11,3 +11,11 @@ document.addEventListener("click", (event) => {
     event.preventDefault();
   }
 });
+// Expand or collapse every <details> of a tree: <button data-tree-toggle="open|close" data-tree-target="#id">.
+document.addEventListener("click", (event) => {
+  const el = event.target instanceof Element ? event.target.closest("[data-tree-toggle]") : null;
+  if (!el) return;
+  const root = document.querySelector(el.getAttribute("data-tree-target") || "body");
+  const open = el.getAttribute("data-tree-toggle") === "open";
+  root?.querySelectorAll("details").forEach((d) => { d.open = open; });
+});

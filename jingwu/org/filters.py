@@ -1,0 +1,134 @@
+"""Filter form of the people list (django-filter). Unit choices come from the user's own scope."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django import forms
+from django.db.models import Min, QuerySet
+
+from .models import Person, Unit
+from .selectors import visible_units
+
+# Sort keys shown in the URL (``?o=``) → the columns they order by; "name" sorts by pinyin. Each ends
+# in the unique 警号 so that pages never repeat or skip a row.
+SORT_FIELDS = {
+    "police_number": ("police_number",),
+    "name": ("name_pinyin", "name", "police_number"),
+    "unit": ("unit__path", "police_number"),
+    "joined_on": ("joined_on", "police_number"),
+}
+SORT_LABELS = {"police_number": "警号", "name": "姓名", "unit": "单位", "joined_on": "入职日期"}
+
+
+class PersonFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label="搜索",
+        method="filter_search",
+        widget=forms.TextInput(
+            attrs={
+                "placeholder": "姓名/警号/拼音首字母/身份证号",
+                "aria-label": "搜索人员:姓名、警号、拼音或拼音首字母(如 zsf)、完整身份证号",
+                "type": "search",
+                "autocomplete": "off",
+                "class": "form-control",
+            }
+        ),
+    )
+    unit = django_filters.ModelChoiceFilter(
+        label="单位",
+        queryset=Unit.objects.none(),
+        method="filter_unit",
+        empty_label="全部单位",
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    sub = django_filters.BooleanFilter(
+        label="含下级单位",
+        method="filter_noop",
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
+    )
+    branch = django_filters.ModelChoiceFilter(
+        label="党支部",
+        field_name="party_branch",
+        queryset=Unit.objects.none(),
+        empty_label="全部党支部",
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    kind = django_filters.ChoiceFilter(
+        label="身份",
+        choices=Person.Kind.choices,
+        empty_label="全部身份",
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    status = django_filters.ChoiceFilter(
+        label="状态",
+        choices=Person.Status.choices,
+        empty_label="全部状态",
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    political_status = django_filters.ChoiceFilter(
+        label="政治面貌",
+        choices=Person.PoliticalStatus.choices,
+        empty_label="全部政治面貌",
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    position = django_filters.CharFilter(
+        label="职务",
+        lookup_expr="icontains",
+        widget=forms.TextInput(attrs={"class": "form-control", "list": "jw-positions", "placeholder": "职务"}),
+    )
+    o = django_filters.ChoiceFilter(
+        label="排序",
+        choices=[(k, v) for k, v in SORT_LABELS.items()] + [(f"-{k}", f"{v}(倒序)") for k, v in SORT_LABELS.items()],
+        method="filter_order",
+        widget=forms.HiddenInput,
+    )
+
+    class Meta:
+        model = Person
+        fields = ["q", "unit", "sub", "branch", "kind", "status", "political_status", "position", "o"]
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+        units = visible_units(user).exclude(kind=Unit.Kind.PARTY_BRANCH).order_by("path")
+        self.filters["unit"].queryset = units
+        self.filters["branch"].queryset = visible_units(user).filter(kind=Unit.Kind.PARTY_BRANCH).order_by("path")
+        # The form is built on first access, so after every queryset above is in place.
+        self.form.fields["unit"].label_from_instance = indented_label(units)
+
+    def filter_search(self, queryset: QuerySet[Person], name: str, value: str) -> QuerySet[Person]:
+        return queryset.search(value)  # type: ignore[attr-defined]
+
+    def filter_unit(self, queryset: QuerySet[Person], name: str, value: Unit | None) -> QuerySet[Person]:
+        if value is None:
+            return queryset
+        if self.form.cleaned_data.get("sub"):
+            return queryset.filter(unit__path__startswith=value.path)
+        return queryset.filter(unit=value)
+
+    def filter_noop(self, queryset: QuerySet[Person], name: str, value: Any) -> QuerySet[Person]:
+        return queryset  # read by filter_unit
+
+    def filter_order(self, queryset: QuerySet[Person], name: str, value: str) -> QuerySet[Person]:
+        key = value.lstrip("-")
+        if key not in SORT_FIELDS:
+            return queryset
+        columns = SORT_FIELDS[key]
+        if value.startswith("-"):
+            columns = tuple(f"-{c}" for c in columns)
+        return queryset.order_by(*columns)
+
+
+INDENT = "\u3000"  # full-width space
+
+
+def indented_label(units: QuerySet[Unit]) -> Any:
+    """Label units indented by depth below the shallowest one, so a flat <select> reads as a tree."""
+    top = units.aggregate(top=Min("depth"))["top"] or 1
+
+    def label(unit: Unit) -> str:
+        return f"{INDENT * max(0, unit.depth - top)}{unit.name}{'(已撤销)' if unit.retired_on else ''}"
+
+    return label
