@@ -229,7 +229,8 @@ def _person(
 ) -> Person:
     id_number = gen.id_number(division, birth, female)
     full, initials = name_pinyin(name)
-    party = is_police and gen.rng.random() < 0.78
+    # Leaders and unit heads are party members; other 民警 mostly are, 辅警 are not counted here.
+    party = is_police and (bool(position and position != "民警") or gen.rng.random() < 0.78)
     return Person(
         police_number=number,
         kind=Person.Kind.POLICE if is_police else Person.Kind.AUXILIARY,
