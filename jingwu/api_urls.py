@@ -1,7 +1,12 @@
-from django.urls import include, path
-from rest_framework.authtoken.views import obtain_auth_token
+from django.urls import include, path, re_path
+
+from jingwu.core.api import api_not_found
+from jingwu.org.api.views import ObtainTokenView
 
 urlpatterns = [
-    path("auth/token/", obtain_auth_token, name="api-token"),
+    path("auth/token/", ObtainTokenView.as_view(), name="api-token"),
     path("org/", include("jingwu.org.api.urls")),
+    # Last: any other path ending in "/" is a JSON 404 (paths without the slash still get
+    # APPEND_SLASH's redirect first, then land here).
+    re_path(r"^(?:.*/)?$", api_not_found),
 ]

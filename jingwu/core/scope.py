@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, Self, TypeVar
 
 from django.core.exceptions import PermissionDenied
 from django.db import models
@@ -46,7 +46,8 @@ class Grant:
 
 
 class ScopedUser(Protocol):
-    is_authenticated: bool
+    @property
+    def is_authenticated(self) -> bool: ...
 
     def scope_grants(self, capability: str | None = None) -> list[Grant]: ...
 
@@ -77,7 +78,7 @@ def grants_q(grants: list[Grant], unit_field: str | None, owner_field: str | Non
 
 
 class ScopedQuerySet(models.QuerySet[M]):
-    def visible_to(self, user: ScopedUser | AnonymousUser | None, capability: str | None = None) -> ScopedQuerySet[M]:
+    def visible_to(self, user: ScopedUser | AnonymousUser | None, capability: str | None = None) -> Self:
         """Rows ``user`` may see (optionally: through roles that carry ``capability``)."""
         if user is None or not getattr(user, "is_authenticated", False):
             return self.none()

@@ -170,7 +170,8 @@ def person_reveal(*, actor: User, person: Person, field: str) -> str:
     """
     if field not in Person.SENSITIVE_FIELDS:
         raise ValidationError({"field": "只能查看身份证号或手机号 / only id_number or phone"})
-    if not actor.has_cap(Cap.REVEAL_SENSITIVE):
+    allowed = Person.objects.visible_to(actor, Cap.REVEAL_SENSITIVE).filter(pk=person.pk).exists()
+    if not allowed:
         with transaction.atomic():
             audit.record(
                 "org.person.reveal",

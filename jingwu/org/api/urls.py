@@ -1,4 +1,13 @@
-from rest_framework.routers import DefaultRouter
+from django.urls import path
+from rest_framework.routers import SimpleRouter
 
-router = DefaultRouter()
-urlpatterns = router.urls
+from . import views
+
+router = SimpleRouter(use_regex_path=False)  # path converters: ids are <int:pk>
+router.register("units", views.UnitViewSet, basename="api-unit")
+router.register("people", views.PersonViewSet, basename="api-person")
+
+urlpatterns = [
+    path("me/", views.MeView.as_view(), name="api-me"),
+    *router.urls,
+]
