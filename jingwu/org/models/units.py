@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
 
@@ -15,7 +17,7 @@ class UnitManager(MP_NodeManager):
     def get_queryset(self) -> UnitQuerySet:
         return UnitQuerySet(self.model, using=self._db).order_by("path")
 
-    def visible_to(self, user, capability=None):  # type: ignore[no-untyped-def]
+    def visible_to(self, user: Any, capability: str | None = None) -> UnitQuerySet:
         return self.get_queryset().visible_to(user, capability)
 
     def active(self) -> UnitQuerySet:

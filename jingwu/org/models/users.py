@@ -28,7 +28,7 @@ class User(AbstractUser):
         verbose_name_plural = "用户"
 
     def __str__(self) -> str:
-        if self.person_id:
+        if self.person is not None:
             return f"{self.person.name}({self.username})"
         return self.username
 
@@ -55,7 +55,7 @@ class User(AbstractUser):
                 Grant(
                     scope=Scope(a.scope),
                     unit_id=a.unit_id,
-                    unit_path=a.unit.path if a.unit_id else None,
+                    unit_path=a.unit.path if a.unit is not None else None,
                     person_id=self.person_id,
                 )
             )
