@@ -22,9 +22,9 @@ TARGET_MS = 100.0
 
 REQUESTS = [
     ("people page, no filter", "/org/people/"),
-    ("people page, 民警 在岗 + sub-units", "/org/people/?kind=police&status=active&include_sub=on"),
+    ("people page, 民警 在岗 + sub-units", "/org/people/?kind=police&status=active&unit={brigade}&sub=on"),
     ("people page, pinyin initials 'zg'", "/org/people/?q=zg"),
-    ("people page, sorted by 入职日期, page 3", "/org/people/?sort=-joined_on&page=3"),
+    ("people page, sorted by 入职日期, page 3", "/org/people/?o=-joined_on&page=3"),
     ("people API, 民警, 20 rows", "/api/v1/org/people/?kind=police"),
 ]
 
@@ -39,6 +39,7 @@ def worker(url: str, repeat: int) -> None:
     from jingwu.org.models import RoleAssignment, Unit, User
 
     detachment = Unit.objects.get(code="150600000000")
+    brigade = Unit.objects.get(code="150621000000")
     wide, created = User.objects.get_or_create(username="bench_wide")
     if created:
         RoleAssignment.objects.create(user=wide, role="leadership", unit=detachment, scope="subtree")
@@ -46,7 +47,8 @@ def worker(url: str, repeat: int) -> None:
     for username in ("leader", "bench_wide"):
         client = Client()
         client.force_login(User.objects.get(username=username))
-        for label, path in REQUESTS:
+        for label, template in REQUESTS:
+            path = template.format(brigade=brigade.pk)
             response = client.get(path)
             status = response.status_code
 

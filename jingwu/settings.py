@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "jingwu.core",
     "jingwu.org",
+    "jingwu.workorders",
     "jingwu.cases",
 ]
 
@@ -222,6 +223,7 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = DEV or DEBUG
+WHITENOISE_AUTOREFRESH = DEV or DEBUG  # serve from the finders; no collectstatic in development
 
 # --- REST API ---------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -248,7 +248,7 @@ def unit_update(*, actor: User | None, unit: Unit, **data: Any) -> Unit:
                 raise ValidationError(
                     {"retired_on": f"该单位仍有{active_people}名在岗人员,请先调整 / unit still has active people"}
                 )
-            if locked.get_children().filter(retired_on__isnull=True).exists():
+            if Unit.objects.get_children(locked).filter(retired_on__isnull=True).exists():
                 raise ValidationError({"retired_on": "请先撤销下级单位 / retire the child units first"})
         _clean_unit(locked)
         after = audit.snapshot(locked, UNIT_FIELDS)
@@ -270,7 +270,7 @@ def unit_move(*, actor: User | None, unit: Unit, new_parent: Unit) -> Unit:
             require_unit_in_scope(actor, new_parent, Cap.MANAGE_UNIT)
         if new_parent.path.startswith(unit.path):
             raise ValidationError({"parent": "不能移动到自身或下级单位之下 / cannot move below itself"})
-        old_parent = unit.get_parent()
+        old_parent = Unit.objects.get_parent(unit)
         Unit.objects.move(unit, new_parent, pos="sorted-child")
         unit.refresh_from_db()
         audit.record(

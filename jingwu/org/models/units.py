@@ -75,4 +75,4 @@ class Unit(MP_Node):
         return self.retired_on is not None
 
     def ancestors_and_self(self) -> list[Unit]:
-        return [*self.get_ancestors(), self]
+        return [*Unit.objects.get_ancestors(self), self]

@@ -98,7 +98,7 @@ def test_sysadmin_creates_a_unit_and_it_is_audited(org):
     body = response.json()
     assert body["parent"] == org.brigade.code and body["depth"] == org.brigade.depth + 1
     unit = Unit.objects.get(code="150621000300")
-    assert unit.get_parent() == org.brigade
+    assert Unit.objects.get_parent(unit) == org.brigade
     row = AuditLog.objects.get(event="org.unit.create", object_id=str(unit.pk))
     assert row.actor_username == "sysadmin"
 
