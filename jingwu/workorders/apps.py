@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+
+
+class WorkordersConfig(AppConfig):
+    name = "jingwu.workorders"
+    label = "workorders"
+    verbose_name = "接诉即办"
+
+    def ready(self) -> None:
+        # The home page's 待办 lists what the user must sign for, handle, call back or approve.
+        from jingwu.core.home import register_pending
+
+        from .selectors import pending_items
+
+        register_pending(pending_items)

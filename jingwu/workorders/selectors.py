@@ -1,0 +1,218 @@
+"""Reads of 接诉即办: repeat candidates, the timeline, pending items, the period summary sentence.
+
+Every read goes through ``WorkOrder.objects.visible_to(user, capability)``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from jingwu.core import metrics, workflow
+from jingwu.core.crypto import blind_index
+from jingwu.core.deadlines import deadline_state
+from jingwu.org.roles import Cap
+
+from .models import ExtensionRequest, RequestStatus, ReturnRequest, SuspensionRequest, WorkOrder
+
+_PUNCT = re.compile(r"[\s\W_]+", re.UNICODE)
+
+
+# --- repeat and duplicate detection ------------------------------------------------------------
+
+
+def bigrams(text: str) -> set[str]:
+    """Character bigrams of ``text`` without spaces or punctuation (a single character is its own gram)."""
+    clean = _PUNCT.sub("", (text or "").lower())
+    if len(clean) < 2:
+        return {clean} if clean else set()
+    return {clean[i : i + 2] for i in range(len(clean) - 1)}
+
+
+def similarity(a: str, b: str) -> float:
+    """Jaccard similarity of the character bigrams of two texts, 0..1 (Chinese needs no word split)."""
+    x, y = bigrams(a), bigrams(b)
+    if not x or not y:
+        return 0.0
+    return len(x & y) / len(x | y)
+
+
+@dataclass(frozen=True)
+class RepeatCandidate:
+    order: WorkOrder
+    reason: str  # "phone" / "address"
+    similarity: float
+
+    @property
+    def reason_label(self) -> str:
+        return {"phone": "同一来电号码", "address": "同一地址且内容相似"}[self.reason]
+
+
+def repeat_candidates(
+    *,
+    user: Any,
+    phone: str = "",
+    address_key: str = "",
+    content: str = "",
+    received_at: dt.datetime | None = None,
+    exclude_pk: int | None = None,
+    threshold: float | None = None,
+    window_days: int = 30,
+) -> list[RepeatCandidate]:
+    """Orders the user may see, received within ``window_days`` before (or after) ``received_at``,
+    from the same phone number, or at the same address with content similar at least ``threshold``."""
+    from .services.common import similarity_threshold
+
+    threshold = similarity_threshold() if threshold is None else threshold
+    moment = received_at or timezone.now()
+    window = Q(received_at__gte=moment - timedelta(days=window_days), received_at__lte=moment + timedelta(days=1))
+    match = Q(pk__in=[])
+    phone_index = blind_index(phone) if phone else ""
+    if phone_index:
+        match |= Q(phone_index=phone_index)
+    if address_key:
+        match |= Q(address_key=address_key)
+    qs = (
+        WorkOrder.objects.visible_to(user, Cap.VIEW_WORKORDER)
+        .filter(window)
+        .filter(match)
+        .exclude(state=WorkOrder.State.MERGED)
+        .select_related("category", "unit")
+        .order_by("-received_at")
+    )
+    if exclude_pk is not None:
+        qs = qs.exclude(pk=exclude_pk)
+    out = []
+    for order in qs[:50]:
+        score = similarity(content, order.content)
+        if phone_index and order.phone_index == phone_index:
+            out.append(RepeatCandidate(order, "phone", round(score, 4)))
+        elif score >= threshold:
+            out.append(RepeatCandidate(order, "address", round(score, 4)))
+    return out
+
+
+# --- one order ---------------------------------------------------------------------------------
+
+
+def order_timeline(order: WorkOrder) -> list[Any]:
+    """The order's events (the caller loaded ``order`` through ``visible_to``)."""
+    return workflow.timeline(order)
+
+
+def order_deadline_state(order: WorkOrder, now: dt.datetime | None = None) -> str:
+    """on_time / due_soon / overdue / met / met_late of the completion deadline ("" before dispatch)."""
+    if order.due_at is None:
+        return ""
+    if order.state == WorkOrder.State.SUSPENDED:
+        return "on_time"
+    return deadline_state(now or timezone.now(), order.due_at, order.completed_at, unit=order.unit).value
+
+
+# --- pending items for the home page ----------------------------------------------------------
+
+
+def pending_items(user: Any) -> list[dict[str, Any]]:
+    """What the user must sign for, handle, call back or approve, soonest deadline first."""
+    if not getattr(user, "is_authenticated", False) or not hasattr(user, "has_cap"):
+        return []
+    now = timezone.now()
+    items: list[dict[str, Any]] = []
+
+    def add(order: WorkOrder, verb: str, due: dt.datetime | None) -> None:
+        state = ""
+        if due is not None:
+            state = deadline_state(now, due, unit=order.unit).value
+        items.append({"title": f"{verb}:{order.number} {order.category.name}", "url": "", "due": due, "state": state})
+
+    base = WorkOrder.objects.select_related("category", "unit")
+    if user.has_cap(Cap.WORKORDER_HANDLE):
+        handle = base.visible_to(user, Cap.WORKORDER_HANDLE)
+        for order in handle.filter(state=WorkOrder.State.DISPATCHED)[:50]:
+            add(order, "待签收", order.response_due_at)
+        for order in handle.filter(state__in=[WorkOrder.State.ACCEPTED, WorkOrder.State.HANDLING])[:50]:
+            add(order, "待办结", order.due_at)
+    if user.has_cap(Cap.WORKORDER_CALLBACK):
+        for order in base.visible_to(user, Cap.WORKORDER_CALLBACK).filter(state=WorkOrder.State.COMPLETED)[:50]:
+            if order.completed_by_id != user.pk:
+                add(order, "待回访", order.callback_due_at)
+    if user.has_cap(Cap.WORKORDER_DISPATCH):
+        dispatch = base.visible_to(user, Cap.WORKORDER_DISPATCH)
+        for order in dispatch.filter(state=WorkOrder.State.RECEIVED)[:50]:
+            add(order, "待派单", None)
+        returns = ReturnRequest.objects.visible_to(user, Cap.WORKORDER_DISPATCH).filter(status=RequestStatus.PENDING)
+        for req in returns.exclude(requested_by=user).select_related("order__category", "order__unit")[:50]:
+            add(req.order, "退单待审批", None)
+    if user.has_cap(Cap.WORKORDER_APPROVE):
+        for model, verb in ((SuspensionRequest, "挂起待审批"), (ExtensionRequest, "延期待审批")):
+            qs = model.objects.visible_to(user, Cap.WORKORDER_APPROVE).filter(status=RequestStatus.PENDING)
+            for req in qs.exclude(requested_by=user).select_related("order__category", "order__unit")[:50]:
+                add(req.order, verb, req.order.due_at)
+    return items
+
+
+# --- the period summary sentence ---------------------------------------------------------------
+
+
+def _period_words(start: dt.date, end: dt.date) -> str:
+    if start.year == end.year:
+        if start.month == end.month:
+            return f"{start.month}月份"
+        return f"{start.month}至{end.month}月份"
+    return f"{start.year}年{start.month}月至{end.year}年{end.month}月"
+
+
+def _pct(figure: metrics.Figure) -> str:
+    return figure.display
+
+
+@dataclass(frozen=True)
+class Summary:
+    sentence: str
+    figures: dict[str, metrics.Figure]
+
+
+def period_summary(unit: Any, start: dt.date | str, end: dt.date | str, *, user: Any) -> Summary:
+    """The brief-style sentence, every number computed from the metric definitions:
+
+    "1至4月份,累计办结“接诉即办”工单256件,响应率、解决率、满意率三率均达到100%,推诿、超期工单实现“零”发生。"
+    when everything is perfect, otherwise the three rates one by one and the real counts."""
+    names = {
+        "completed": "workorders.completed",
+        "response": "workorders.response_rate",
+        "resolution": "workorders.resolution_rate",
+        "satisfaction": "workorders.satisfaction_rate",
+        "shirked": "workorders.shirked",
+        "overdue": "workorders.overdue",
+    }
+    figs = {key: metrics.compute(name, unit, start, end, user=user) for key, name in names.items()}
+    period = figs["completed"].period
+    when = _period_words(period.start, period.end)
+    completed = int(figs["completed"].value or 0)
+    rates = [figs["response"], figs["resolution"], figs["satisfaction"]]
+    if all(f.value is not None and Decimal(f.value) == 1 for f in rates):
+        rate_text = "响应率、解决率、满意率三率均达到100%"
+    else:
+        rate_text = "响应率、解决率、满意率分别为" + "、".join(_pct(f) for f in rates)
+        if any(f.value is None for f in rates):
+            rate_text += "(“—”表示无可计算的工单)"
+    shirked, overdue = int(figs["shirked"].value or 0), int(figs["overdue"].value or 0)
+    if shirked == 0 and overdue == 0:
+        tail = "推诿、超期工单实现“零”发生"
+    elif shirked == overdue:
+        tail = f"推诿、超期工单各{shirked}件"
+    else:
+        tail = f"推诿工单{shirked}件、超期工单{overdue}件"
+    sentence = f"{when},累计办结“接诉即办”工单{completed}件,{rate_text},{tail}。"
+    return Summary(sentence=sentence, figures=figs)
+
+
+def orders_for(user: Any, capability: str = Cap.VIEW_WORKORDER) -> QuerySet[WorkOrder]:
+    return WorkOrder.objects.visible_to(user, capability)

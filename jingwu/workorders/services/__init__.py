@@ -1,0 +1,58 @@
+"""Writes of 接诉即办: every service is ``<entity>_<verb>(*, actor, ...)``, one transaction, validated,
+with the workflow event and audit rows inside it."""
+
+from .config import category_save, routing_rule_save
+from .flow import (
+    assist_reply,
+    extension_decide,
+    extension_request,
+    resolve_route,
+    return_decide,
+    suspension_decide,
+    suspension_request,
+    work_order_accept,
+    work_order_assign_handler,
+    work_order_assist,
+    work_order_callback,
+    work_order_complete,
+    work_order_contact,
+    work_order_dispatch,
+    work_order_resume,
+    work_order_return,
+)
+from .hotline import hotline_import, platforms
+from .intake import IntakeResult, discipline_unit_for, work_order_intake, work_order_link, work_order_merge
+from .supervision import appeal_decide, appeal_request, urge_overdue, work_order_notice, work_order_urge
+
+__all__ = [
+    "IntakeResult",
+    "appeal_decide",
+    "appeal_request",
+    "assist_reply",
+    "category_save",
+    "discipline_unit_for",
+    "extension_decide",
+    "extension_request",
+    "hotline_import",
+    "platforms",
+    "resolve_route",
+    "return_decide",
+    "routing_rule_save",
+    "suspension_decide",
+    "suspension_request",
+    "urge_overdue",
+    "work_order_accept",
+    "work_order_assign_handler",
+    "work_order_assist",
+    "work_order_callback",
+    "work_order_complete",
+    "work_order_contact",
+    "work_order_dispatch",
+    "work_order_intake",
+    "work_order_link",
+    "work_order_merge",
+    "work_order_notice",
+    "work_order_resume",
+    "work_order_return",
+    "work_order_urge",
+]

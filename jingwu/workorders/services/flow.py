@@ -1,0 +1,495 @@
+"""派单 → 签收 → 退单 → 联系 → 挂起/延期 → 办结 → 回访 → 重办: every step one transaction with its
+transition event and audit row (``workflow.perform``) plus the step's own record."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+
+from jingwu.core import audit
+from jingwu.core.deadlines import add_working_days, compute_due
+from jingwu.org.models import Person, Unit
+from jingwu.org.roles import Cap
+
+from ..models import (
+    Assignment,
+    Callback,
+    Category,
+    Completion,
+    Contact,
+    ExtensionRequest,
+    RequestStatus,
+    ReturnRequest,
+    RoutingRule,
+    SuspensionRequest,
+    WorkOrder,
+)
+from .common import check_scope, current_due, now_or, perform, require
+
+UNREACHABLE_AFTER = 3
+
+
+def _fresh(order: WorkOrder) -> WorkOrder:
+    return WorkOrder.objects.select_related("category", "unit").get(pk=order.pk)
+
+
+def _current_leg(order: WorkOrder) -> Assignment | None:
+    return order.legs.filter(role=Assignment.Role.LEAD, closed_at__isnull=True).order_by("-level", "-id").first()
+
+
+# --- dispatch ------------------------------------------------------------------------------------
+
+
+def resolve_route(category: Category, address: str) -> RoutingRule | None:
+    """The first active rule (by priority) for the category or one of its ancestors (or for every
+    category) whose keyword appears in the address (or that has no keyword)."""
+    lineage = [c.pk for c in category.lineage()]
+    rules = RoutingRule.objects.filter(active=True).select_related("unit").order_by("priority", "id")
+    for rule in rules:
+        if rule.category_id is not None and rule.category_id not in lineage:
+            continue
+        if rule.area_keyword and rule.area_keyword not in (address or ""):
+            continue
+        return rule
+    return None
+
+
+def dispatch_leg(
+    order: WorkOrder,
+    *,
+    actor: Any,
+    to_unit: Unit,
+    at: datetime,
+    reason: str = "",
+    rule: RoutingRule | None = None,
+    extra: dict[str, Any] | None = None,
+) -> Assignment:
+    """Perform ``dispatch`` and open the leg. The first dispatch starts the response and completion
+    clocks; later legs (大队 → 中队, or after an approved return) keep them: the clock never resets."""
+    from_unit = order.unit
+    category = order.category
+    changes: dict[str, Any] = {"unit_id": to_unit.pk, "handler_id": None, **(extra or {})}
+    if order.dispatched_at is None:
+        due = compute_due(at, category.complete_limit, to_unit)
+        changes.update(
+            dispatched_at=at,
+            response_due_at=compute_due(at, category.sign_for_limit, to_unit),
+            clock_started_at=at,
+            original_due_at=due,
+            due_at=due,
+        )
+    level = order.legs.filter(role=Assignment.Role.LEAD, closed_at__isnull=True).count() + 1
+    perform(
+        order,
+        "dispatch",
+        actor=actor,
+        reason=reason,
+        to_unit=to_unit.code,
+        level=level,
+        rule=rule.pk if rule else None,
+        set=changes,
+    )
+    return Assignment.objects.create(
+        order=order,
+        role=Assignment.Role.LEAD,
+        level=level,
+        from_unit=from_unit,
+        to_unit=to_unit,
+        dispatched_by=actor,
+        dispatched_at=at,
+        sign_due_at=compute_due(at, category.sign_for_limit, to_unit),
+        by_rule=rule,
+    )
+
+
+def work_order_dispatch(
+    *, actor: Any, order: WorkOrder, unit: Unit | None = None, at: datetime | None = None, reason: str = ""
+) -> Assignment:
+    """派单 to ``unit`` by hand, or by the routing rules when ``unit`` is None."""
+    at = now_or(at)
+    order = _fresh(order)
+    rule = None
+    if unit is None:
+        rule = resolve_route(order.category, order.address)
+        if rule is None:
+            raise ValidationError({"unit": "没有匹配的派单规则,请手工选择承办单位 / no routing rule matches"})
+        unit = rule.unit
+    require(unit.pk != order.unit_id, "unit", "不能派给当前承办单位自身 / already with this unit")
+    require(unit.retired_on is None, "unit", "该单位已撤销 / the unit is retired")
+    check_scope(actor, unit, Cap.WORKORDER_DISPATCH)
+    with transaction.atomic():
+        return dispatch_leg(order, actor=actor, to_unit=unit, at=at, reason=reason, rule=rule)
+
+
+def work_order_assist(*, actor: Any, order: WorkOrder, unit: Unit, task: str, at: datetime | None = None) -> Assignment:
+    """协办: an assisting unit gets its own task and sign-for deadline; the lead unit stays responsible."""
+    at = now_or(at)
+    order = _fresh(order)
+    task = (task or "").strip()
+    require(bool(task), "task", "请填写协办任务 / the assisting task is required")
+    require(unit.pk != order.unit_id, "unit", "协办单位不能是主办单位 / the lead unit cannot also assist")
+    check_scope(actor, unit, Cap.WORKORDER_DISPATCH)
+    with transaction.atomic():
+        perform(order, "assist", actor=actor, unit=unit.code, task=task)
+        return Assignment.objects.create(
+            order=order,
+            role=Assignment.Role.ASSIST,
+            level=0,
+            from_unit=order.unit,
+            to_unit=unit,
+            dispatched_by=actor,
+            dispatched_at=at,
+            sign_due_at=compute_due(at, order.category.sign_for_limit, unit),
+            task=task,
+        )
+
+
+def assist_reply(*, actor: Any, leg: Assignment, reply: str, at: datetime | None = None) -> Assignment:
+    """The assisting unit reports its part done."""
+    at = now_or(at)
+    reply = (reply or "").strip()
+    require(leg.role == Assignment.Role.ASSIST, "leg", "不是协办任务 / not an assisting task")
+    require(leg.done_at is None, "leg", "协办任务已完成 / already done")
+    require(bool(reply), "reply", "请填写协办反馈 / the reply is required")
+    check_scope(actor, leg.to_unit, Cap.WORKORDER_HANDLE)
+    with transaction.atomic():
+        Assignment.objects.filter(pk=leg.pk).update(reply=reply, done_at=at, accepted_at=leg.accepted_at or at)
+        audit.record("workorders.assist_reply", obj=leg.order, actor=actor, changes={"unit": leg.to_unit.code})
+    leg.refresh_from_db()
+    return leg
+
+
+def work_order_assign_handler(*, actor: Any, order: WorkOrder, person: Person) -> WorkOrder:
+    """中队长 names the officer who handles the order (who then sees it through their own scope)."""
+    order = _fresh(order)
+    require(person.unit.path.startswith(order.unit.path), "person", "承办人须属于承办单位 / not of the unit")
+    perform(order, "assign_handler", actor=actor, person=person.name, set={"handler_id": person.pk})
+    return order
+
+
+# --- sign for and return -------------------------------------------------------------------------
+
+
+def work_order_accept(*, actor: Any, order: WorkOrder, at: datetime | None = None) -> WorkOrder:
+    """签收 the current leg. The first sign-for of the order is what the response rate measures."""
+    at = now_or(at)
+    order = _fresh(order)
+    leg = _current_leg(order)
+    changes: dict[str, Any] = {}
+    if order.accepted_at is None:
+        changes["accepted_at"] = at
+    with transaction.atomic():
+        perform(order, "accept", actor=actor, set=changes)
+        if leg is not None:
+            Assignment.objects.filter(pk=leg.pk).update(accepted_at=at, accepted_by=actor)
+    return order
+
+
+def work_order_return(
+    *, actor: Any, order: WorkOrder, reason_code: str, reason: str, at: datetime | None = None
+) -> ReturnRequest:
+    """退单 with a reason code and text; the unit stays responsible (首接负责) until the dispatcher
+    approves. Every bounce is counted on the order."""
+    at = now_or(at)
+    order = _fresh(order)
+    require(reason_code in ReturnRequest.Reason.values, "reason_code", "请选择退单原因 / choose a reason code")
+    reason = (reason or "").strip()
+    require(bool(reason), "reason", "请填写退单说明 / explain the return")
+    leg = _current_leg(order)
+    with transaction.atomic():
+        perform(
+            order,
+            "return_order",
+            actor=actor,
+            reason=reason,
+            reason_code=reason_code,
+            set={"return_count": order.return_count + 1},
+        )
+        assert leg is not None  # the has_leg guard refused otherwise
+        return ReturnRequest.objects.create(
+            order=order,
+            leg=leg,
+            unit=leg.to_unit,
+            reason_code=reason_code,
+            reason=reason,
+            requested_by=actor,
+            requested_at=at,
+        )
+
+
+def return_decide(
+    *, actor: Any, request: ReturnRequest, approve: bool, decision: str = "", at: datetime | None = None
+) -> ReturnRequest:
+    """The dispatcher of the leg approves (the order goes back to the dispatching unit, to be
+    dispatched again) or rejects (counted as 推诿) a return. Never the requester."""
+    at = now_or(at)
+    request = ReturnRequest.objects.select_related("leg__from_unit", "order").get(pk=request.pk)
+    require(request.status == RequestStatus.PENDING, "request", "该申请已审批 / already decided")
+    order = _fresh(request.order)
+    if not WorkOrder.objects.visible_to(actor, Cap.WORKORDER_DISPATCH).filter(pk=order.pk).exists():
+        raise PermissionDenied("工单不在您的数据权限范围内 / the order is outside your data scope")
+    check_scope(actor, request.leg.from_unit, Cap.WORKORDER_DISPATCH)
+    with transaction.atomic():
+        if approve:
+            perform(
+                order,
+                "approve_return",
+                actor=actor,
+                reason=decision,
+                requested_by=request.requested_by_id,
+                set={"unit_id": request.leg.from_unit_id, "handler_id": None},
+            )
+            Assignment.objects.filter(pk=request.leg_id).update(closed_at=at)
+        else:
+            perform(
+                order,
+                "reject_return",
+                actor=actor,
+                reason=decision,
+                requested_by=request.requested_by_id,
+                set={"rejected_return_count": order.rejected_return_count + 1},
+            )
+        request.status = RequestStatus.APPROVED if approve else RequestStatus.REJECTED
+        request.decided_by, request.decided_at, request.decision = actor, at, (decision or "").strip()
+        request.save(update_fields=["status", "decided_by", "decided_at", "decision"])
+    return request
+
+
+# --- handling ----------------------------------------------------------------------------------
+
+
+def work_order_contact(
+    *, actor: Any, order: WorkOrder, channel: str, result: str, contacted_at: datetime | None = None
+) -> Contact:
+    """Record a contact with the citizen; the first one starts 办理中 and sets ``first_contact_at``."""
+    now = now_or(None)
+    at = now_or(contacted_at)
+    order = _fresh(order)
+    require(channel in Contact.Channel.values, "channel", "请选择联系方式 / choose a channel")
+    result = (result or "").strip()
+    require(bool(result), "result", "请填写联系结果 / the result is required")
+    require(at <= now, "contacted_at", "联系时间不能晚于当前时间 / a contact cannot be in the future")
+    if order.dispatched_at is not None:
+        require(at >= order.dispatched_at, "contacted_at", "联系时间不能早于派单时间 / before dispatch")
+    changes: dict[str, Any] = {}
+    if order.first_contact_at is None:
+        changes["first_contact_at"] = at
+    with transaction.atomic():
+        perform(order, "contact", actor=actor, channel=channel, set=changes)
+        return Contact.objects.create(order=order, contacted_at=at, channel=channel, result=result, recorded_by=actor)
+
+
+def suspension_request(
+    *, actor: Any, order: WorkOrder, reason: str, resume_by: datetime | None = None, at: datetime | None = None
+) -> SuspensionRequest:
+    at = now_or(at)
+    order = _fresh(order)
+    require(bool((reason or "").strip()), "reason", "请填写挂起原因 / the reason is required")
+    require(
+        not order.suspensions.filter(status=RequestStatus.PENDING).exists(),
+        "order",
+        "已有待审批的挂起申请 / a suspension request is pending",
+    )
+    with transaction.atomic():
+        perform(order, "request_suspension", actor=actor, reason=reason)
+        return SuspensionRequest.objects.create(
+            order=order, reason=reason.strip(), resume_by=resume_by, requested_by=actor, requested_at=at
+        )
+
+
+def suspension_decide(
+    *, actor: Any, request: SuspensionRequest, approve: bool, decision: str = "", at: datetime | None = None
+) -> SuspensionRequest:
+    """Approve (the clock stops: 挂起) or reject a suspension; never by the requester."""
+    at = now_or(at)
+    request = SuspensionRequest.objects.get(pk=request.pk)
+    require(request.status == RequestStatus.PENDING, "request", "该申请已审批 / already decided")
+    order = _fresh(request.order)
+    with transaction.atomic():
+        name = "approve_suspension" if approve else "reject_suspension"
+        changes = {"suspended_at": at} if approve else {}
+        perform(order, name, actor=actor, reason=decision, requested_by=request.requested_by_id, set=changes)
+        request.status = RequestStatus.APPROVED if approve else RequestStatus.REJECTED
+        request.decided_by, request.decided_at, request.decision = actor, at, (decision or "").strip()
+        request.paused_at = at if approve else None
+        request.save(update_fields=["status", "decided_by", "decided_at", "decision", "paused_at"])
+    return request
+
+
+def work_order_resume(*, actor: Any, order: WorkOrder, at: datetime | None = None) -> WorkOrder:
+    """End the pause: the due time moves later by the paused working time."""
+    at = now_or(at)
+    order = _fresh(order)
+    with transaction.atomic():
+        SuspensionRequest.objects.filter(
+            order=order, status=RequestStatus.APPROVED, paused_at__isnull=False, resumed_at__isnull=True
+        ).update(resumed_at=at)
+        due = current_due(order, at)
+        perform(order, "resume", actor=actor, set={"suspended_at": None, "due_at": due})
+    return order
+
+
+def extension_request(
+    *, actor: Any, order: WorkOrder, reason: str, new_due_at: datetime, at: datetime | None = None
+) -> ExtensionRequest:
+    at = now_or(at)
+    new_due_at = now_or(new_due_at)
+    order = _fresh(order)
+    require(bool((reason or "").strip()), "reason", "请填写延期原因 / the reason is required")
+    require(
+        order.due_at is None or new_due_at > order.due_at,
+        "new_due_at",
+        "延期后的期限须晚于当前期限 / the new deadline must be later than the current one",
+    )
+    require(
+        not order.extensions.filter(status=RequestStatus.PENDING).exists(),
+        "order",
+        "已有待审批的延期申请 / an extension request is pending",
+    )
+    with transaction.atomic():
+        perform(order, "request_extension", actor=actor, reason=reason, new_due_at=new_due_at.isoformat())
+        return ExtensionRequest.objects.create(
+            order=order,
+            reason=reason.strip(),
+            new_due_at=new_due_at,
+            requested_by=actor,
+            requested_at=at,
+            clock_round=order.reopen_count,
+        )
+
+
+def extension_decide(
+    *, actor: Any, request: ExtensionRequest, approve: bool, decision: str = "", at: datetime | None = None
+) -> ExtensionRequest:
+    """Approve (the due time moves to the requested one; time used stays used) or reject; the
+    requester may never approve their own extension."""
+    at = now_or(at)
+    request = ExtensionRequest.objects.get(pk=request.pk)
+    require(request.status == RequestStatus.PENDING, "request", "该申请已审批 / already decided")
+    order = _fresh(request.order)
+    with transaction.atomic():
+        request.status = RequestStatus.APPROVED if approve else RequestStatus.REJECTED
+        request.decided_by, request.decided_at, request.decision = actor, at, (decision or "").strip()
+        request.save(update_fields=["status", "decided_by", "decided_at", "decision"])
+        changes: dict[str, Any] = {}
+        if approve:
+            try:
+                changes["due_at"] = current_due(order, at)
+            except ValueError as exc:
+                raise ValidationError({"new_due_at": str(exc)}) from None
+        name = "approve_extension" if approve else "reject_extension"
+        perform(order, name, actor=actor, reason=decision, requested_by=request.requested_by_id, set=changes)
+    return request
+
+
+def work_order_complete(
+    *, actor: Any, order: WorkOrder, reply: str, result: str, at: datetime | None = None
+) -> Completion:
+    """办结 with the reply to the citizen and a result category; the callback is due within the
+    category's callback limit (working days)."""
+    at = now_or(at)
+    order = _fresh(order)
+    reply = (reply or "").strip()
+    require(bool(reply), "reply", "请填写答复内容 / the reply is required")
+    require(result in Completion.Result.values, "result", "请选择办理结果 / choose a result")
+    changes: dict[str, Any] = {
+        "completed_at": at,
+        "completed_by_id": actor.pk,
+        "callback_due_at": add_working_days(at, order.category.callback_days or 1, order.unit),
+        "callback_attempts": 0,
+    }
+    if order.handler_id is None and getattr(actor, "person_id", None):
+        changes["handler_id"] = actor.person_id
+    with transaction.atomic():
+        perform(order, "complete", actor=actor, result=result, set=changes)
+        return Completion.objects.create(
+            order=order, round=order.reopen_count, reply=reply, result=result, completed_by=actor, completed_at=at
+        )
+
+
+def work_order_callback(
+    *,
+    actor: Any,
+    order: WorkOrder,
+    reached: bool,
+    resolved: bool | None = None,
+    satisfaction: str = "",
+    comment: str = "",
+    at: datetime | None = None,
+    new_due_at: datetime | None = None,
+) -> Callback:
+    """回访 by someone other than the handler. Not reached three times → closed as unreachable.
+    已解决 and 满意/基本满意 → closed; 未解决 or 不满意 → reopened (重办) with a new deadline (the
+    category's limit from now, or ``new_due_at``)."""
+    at = now_or(at)
+    order = _fresh(order)
+    comment = (comment or "").strip()
+    if reached:
+        require(resolved is not None, "resolved", "请选择是否已解决 / say whether it was resolved")
+        require(satisfaction in WorkOrder.Satisfaction.values, "satisfaction", "请选择满意度 / choose the satisfaction")
+    attempt = order.callback_attempts + 1
+    with transaction.atomic():
+        changes: dict[str, Any] = {"callback_attempts": attempt}
+        if reached:
+            changes.update(
+                called_back_at=at, callback_reached=True, callback_resolved=resolved, callback_satisfaction=satisfaction
+            )
+        perform(
+            order,
+            "callback",
+            actor=actor,
+            reason=comment,
+            reached=reached,
+            resolved=resolved,
+            satisfaction=satisfaction,
+            attempt=attempt,
+            set=changes,
+        )
+        record = Callback.objects.create(
+            order=order,
+            round=order.reopen_count,
+            attempt=attempt,
+            called_at=at,
+            called_by=actor,
+            reached=reached,
+            resolved=resolved if reached else None,
+            satisfaction=satisfaction if reached else "",
+            comment=comment,
+        )
+        if not reached:
+            if attempt >= UNREACHABLE_AFTER:
+                perform(
+                    order,
+                    "close",
+                    actor=actor,
+                    reason=f"{UNREACHABLE_AFTER}次回访均未接通 / unreachable",
+                    set={"closed_at": at, "callback_reached": False},
+                )
+        elif resolved and satisfaction != WorkOrder.Satisfaction.UNSATISFIED:
+            perform(order, "close", actor=actor, set={"closed_at": at})
+        else:
+            due = now_or(new_due_at) if new_due_at else compute_due(at, order.category.complete_limit, order.unit)
+            require(due > at, "new_due_at", "重办期限须晚于当前时间 / the new deadline must be in the future")
+            perform(
+                order,
+                "reopen",
+                actor=actor,
+                reason="回访"
+                + ("未解决" if not resolved else "")
+                + ("不满意" if satisfaction == "unsatisfied" else ""),
+                set={
+                    "reopen_count": order.reopen_count + 1,
+                    "reopened_at": at,
+                    "clock_started_at": at,
+                    "original_due_at": due,
+                    "due_at": due,
+                    "completed_at": None,
+                    "completed_by_id": None,
+                    "callback_due_at": None,
+                    "callback_attempts": 0,
+                },
+            )
+    return record

@@ -1,0 +1,209 @@
+"""Intake (受理) from every channel, repeat handling (合并/关联) and complaints about the police."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from jingwu.core import audit
+from jingwu.core.crypto import blind_index
+from jingwu.org.models import RoleAssignment, Unit
+from jingwu.org.roles import Cap
+
+from ..models import Category, OrderSource, RepeatLink, WorkOrder
+from ..selectors import RepeatCandidate, repeat_candidates, similarity
+from .common import check_scope, normalise_address, now_or, perform, require, validate_phone
+
+MAX_CONTENT = 5000
+
+
+@dataclass
+class IntakeResult:
+    order: WorkOrder
+    candidates: list[RepeatCandidate] = field(default_factory=list)
+
+
+def _number(received_at: datetime) -> str:
+    from jingwu.core.calendar import TZ
+
+    return f"GD{received_at.astimezone(TZ):%Y%m%d}{uuid.uuid4().hex[:8].upper()}"
+
+
+def _coordinate(value: Any, field_name: str, low: int, high: int) -> Decimal | None:
+    if value in (None, ""):
+        return None
+    try:
+        number = Decimal(str(value))
+    except ArithmeticError:
+        raise ValidationError({field_name: "坐标应为数字 / a coordinate must be a number"}) from None
+    if not (low <= number <= high):
+        raise ValidationError({field_name: f"坐标应在 {low}~{high} 之间 / out of range"})
+    return number.quantize(Decimal("0.000001"))
+
+
+def discipline_unit_for(accused: Unit) -> Unit:
+    """The nearest unit above the accused one that holds a 督察 (discipline) role: the complaint goes
+    there and never to the accused unit or anything inside it."""
+    paths = [accused.path[:i] for i in range(4, len(accused.path), 4)]
+    assignment = (
+        RoleAssignment.objects.filter(role="discipline", unit__path__in=paths)
+        .select_related("unit")
+        .order_by("-unit__depth")
+        .first()
+    )
+    if assignment is None or assignment.unit is None:
+        raise ValidationError(
+            {"accused_unit": "上级单位未设置督察岗位,无法转交涉警投诉 / no 督察 unit above the accused unit"}
+        )
+    return assignment.unit
+
+
+def work_order_intake(
+    *,
+    actor: Any,
+    category: Category,
+    content: str,
+    citizen_phone: str,
+    citizen_name: str = "",
+    address: str = "",
+    latitude: Any = None,
+    longitude: Any = None,
+    source: str = WorkOrder.Source.FORM,
+    source_number: str = "",
+    received_at: datetime | None = None,
+    intake_unit: Unit | None = None,
+    accused_unit: Unit | None = None,
+) -> IntakeResult:
+    """Register a demand from any channel; returns the order and its possible repeats.
+
+    Validates the phone, category, content and coordinates; a source number already known (also as
+    a merged order's) is refused. A complaint about an officer or a unit (``accused_unit``) is
+    routed at once to the 督察 unit above the accused one and hidden from the accused unit."""
+    received_at = now_or(received_at)
+    phone = validate_phone(citizen_phone)
+    content = (content or "").strip()
+    require(bool(content), "content", "诉求内容不能为空 / content is required")
+    require(len(content) <= MAX_CONTENT, "content", f"诉求内容不能超过{MAX_CONTENT}字 / content too long")
+    require(category is not None and category.active, "category", "请选择有效的诉求类别 / choose an active category")
+    require(source in WorkOrder.Source.values, "source", "未知的来源 / unknown source")
+    source_number = (source_number or "").strip()
+    require(len(source_number) <= 64, "source_number", "来源编号过长 / source number too long")
+    require(len((citizen_name or "").strip()) <= 50, "citizen_name", "姓名过长 / name too long")
+    require(len((address or "").strip()) <= 200, "address", "地址过长 / address too long")
+    lat = _coordinate(latitude, "latitude", -90, 90)
+    lng = _coordinate(longitude, "longitude", -180, 180)
+    unit = intake_unit or _actor_unit(actor)
+    check_scope(actor, unit, Cap.WORKORDER_INTAKE)
+    if source_number and OrderSource.objects.filter(source=source, number=source_number).exists():
+        raise ValidationError({"source_number": f"来源编号“{source_number}”已存在 / this source number already exists"})
+    with transaction.atomic():
+        order = WorkOrder(
+            number=_number(received_at),
+            source=source,
+            source_number=source_number,
+            citizen_name=(citizen_name or "").strip(),
+            citizen_phone=phone,
+            phone_index=blind_index(phone) if phone else "",
+            address=(address or "").strip(),
+            address_key=normalise_address(address),
+            latitude=lat,
+            longitude=lng,
+            category=category,
+            content=content,
+            received_at=received_at,
+            received_by=actor,
+            intake_unit=unit,
+            unit=unit,
+            complaint_about_officer=accused_unit is not None,
+        )
+        try:
+            with transaction.atomic():
+                order.save(force_insert=True)
+                if source_number:
+                    OrderSource.objects.create(order=order, source=source, number=source_number)
+        except IntegrityError:
+            raise ValidationError({"source_number": "来源编号已存在 / this source number already exists"}) from None
+        perform(order, "intake", actor=actor, source=source, source_number=source_number, category=category.code)
+        if accused_unit is not None:
+            _route_to_discipline(order, actor, accused_unit, received_at)
+    candidates = repeat_candidates(
+        user=actor,
+        phone=phone,
+        address_key=order.address_key,
+        content=content,
+        received_at=received_at,
+        exclude_pk=order.pk,
+    )
+    return IntakeResult(order=order, candidates=candidates)
+
+
+def _actor_unit(actor: Any) -> Unit:
+    person = getattr(actor, "person", None)
+    if person is not None and person.unit_id:
+        return person.unit
+    grants = [g for g in actor.scope_grants(Cap.WORKORDER_INTAKE) if g.unit_id]
+    if grants:
+        return Unit.objects.get(pk=grants[0].unit_id)
+    raise ValidationError({"intake_unit": "请指定受理单位 / the receiving unit is required"})
+
+
+def _route_to_discipline(order: WorkOrder, actor: Any, accused: Unit, at: datetime) -> None:
+    from .flow import dispatch_leg
+
+    target = discipline_unit_for(accused)
+    # Recorded by the receiver, who may be of the accused unit: once routed it is out of their sight.
+    dispatch_leg(
+        order, actor=actor, to_unit=target, at=at, reason="涉警投诉转督察", extra={"accused_unit_id": accused.pk}
+    )
+
+
+# --- merge and link ------------------------------------------------------------------------------
+
+
+def work_order_merge(*, actor: Any, order: WorkOrder, into: WorkOrder, reason: str = "") -> WorkOrder:
+    """Merge ``order`` (a repeat) into ``into``: ``order`` ends as 已合并 and every source number it
+    carried moves to ``into``, so re-importing any of them finds the surviving order."""
+    require(order.pk != into.pk, "into", "不能与自身合并 / cannot merge an order into itself")
+    require(into.state != WorkOrder.State.MERGED, "into", "目标工单已被合并 / the target was merged itself")
+    visible = WorkOrder.objects.visible_to(actor, Cap.WORKORDER_INTAKE)
+    if not visible.filter(pk=into.pk).exists():
+        raise ValidationError({"into": "目标工单不存在 / no such order"})
+    with transaction.atomic():
+        moved = list(OrderSource.objects.filter(order=order).values_list("source", "number"))
+        perform(
+            order,
+            "merge",
+            actor=actor,
+            reason=reason,
+            into=into.number,
+            sources=moved,
+            set={"merged_into_id": into.pk},
+        )
+        OrderSource.objects.filter(order=order).update(order=into)
+        score = Decimal(str(round(similarity(order.content, into.content), 4)))
+        RepeatLink.objects.create(
+            order=into, other=order, kind=RepeatLink.Kind.MERGE, similarity=score, created_by=actor
+        )
+        audit.record("workorders.merge", obj=into, actor=actor, changes={"merged": order.number, "sources": moved})
+    return order
+
+
+def work_order_link(*, actor: Any, order: WorkOrder, other: WorkOrder, reason: str = "") -> RepeatLink:
+    """Link two orders as related repeats (both stay open); the event is on ``order``."""
+    require(order.pk != other.pk, "other", "不能关联自身 / cannot link an order to itself")
+    if not WorkOrder.objects.visible_to(actor, Cap.WORKORDER_INTAKE).filter(pk=other.pk).exists():
+        raise ValidationError({"other": "关联工单不存在 / no such order"})
+    if RepeatLink.objects.filter(order=order, other=other).exists():
+        raise ValidationError({"other": "已关联 / already linked"})
+    with transaction.atomic():
+        perform(order, "link", actor=actor, reason=reason, other=other.number)
+        score = Decimal(str(round(similarity(order.content, other.content), 4)))
+        return RepeatLink.objects.create(
+            order=order, other=other, kind=RepeatLink.Kind.LINK, similarity=score, created_by=actor
+        )
