@@ -1,0 +1,23 @@
+"""Models of 警情与案件: incidents, cases, parties, measures, reviews, transfers, centre visits."""
+
+from .cases import Case, CaseExtension, Party
+from .catalog import CaseCategory, CaseTag, IncidentCategory
+from .incidents import Incident
+from .measures import CoerciveMeasure, MeasureExtension
+from .reviews import Review
+from .transfers import CentreVisit, ProsecutionTransfer
+
+__all__ = [
+    "Case",
+    "CaseCategory",
+    "CaseExtension",
+    "CaseTag",
+    "CentreVisit",
+    "CoerciveMeasure",
+    "Incident",
+    "IncidentCategory",
+    "MeasureExtension",
+    "Party",
+    "ProsecutionTransfer",
+    "Review",
+]
