@@ -36,6 +36,26 @@ def reset_database(engine: str, name: str) -> None:
         conn.execute(f'CREATE DATABASE "{name}"')
 
 
+def people_loaded(engine: str, name: str) -> int:
+    """How many people a benchmark database holds (0 when it is missing or empty)."""
+    query = "SELECT COUNT(*) FROM org_person"
+    try:
+        if engine == "sqlite":
+            import sqlite3
+
+            path = RESULTS / f"{name}.sqlite3"
+            if not path.exists():
+                return 0
+            with sqlite3.connect(path) as conn:
+                return conn.execute(query).fetchone()[0]
+        import psycopg
+
+        with psycopg.connect(f"{PG_BASE}/{name}") as conn:
+            return conn.execute(query).fetchone()[0]
+    except Exception:
+        return 0
+
+
 def jingwu(args: list[str], url: str) -> float:
     """Run a jingwu command against ``url``; returns wall seconds."""
     env = {**os.environ, "JINGWU_DATABASE_URL": url, "JINGWU_DEV": "1"}

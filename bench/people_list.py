@@ -14,9 +14,8 @@ import argparse
 import json
 import subprocess
 import sys
-from pathlib import Path
 
-from _common import ROOT, database_url, jingwu, reset_database, verdict
+from _common import ROOT, database_url, jingwu, people_loaded, reset_database, verdict
 
 TARGET_MS = 100.0
 
@@ -45,12 +44,16 @@ def worker(url: str, repeat: int) -> None:
         RoleAssignment.objects.create(user=wide, role="leadership", unit=detachment, scope="subtree")
     results = []
     for username in ("leader", "bench_wide"):
-        client = Client()
+        client = Client(HTTP_HOST="127.0.0.1")
         client.force_login(User.objects.get(username=username))
         for label, template in REQUESTS:
             path = template.format(brigade=brigade.pk)
             response = client.get(path)
             status = response.status_code
+            if status != 200:
+                raise SystemExit(
+                    f"{path} as {username} answered HTTP {status}; the benchmark measures only successful pages"
+                )
 
             def run(client=client, path=path) -> None:
                 client.get(path)
@@ -76,7 +79,7 @@ def main() -> None:
     for engine in engines:
         name = f"jingwu_bench_people_{args.scale}"
         url = database_url(engine, name)
-        if not args.reuse or (engine == "sqlite" and not Path(url.removeprefix("sqlite:///")).exists()):
+        if not args.reuse or people_loaded(engine, name) < args.scale * 327:
             reset_database(engine, name)
             seconds = jingwu(["demo", "--no-serve", "--scale", str(args.scale)], url)
             print(f"  [{engine}] loaded in {seconds:.1f} s")

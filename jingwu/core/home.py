@@ -17,12 +17,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
+
 logger = logging.getLogger(__name__)
 
 PendingProvider = Callable[[Any], list[dict[str, Any]]]
 _providers: list[PendingProvider] = []
 
-DUE_STATES = {"due_soon": "临期", "overdue": "超期"}
+DUE_STATES = {"due_soon": _("临期"), "overdue": _("超期")}
 
 
 def register_pending(provider: PendingProvider) -> PendingProvider:
@@ -46,7 +48,7 @@ class PendingItem:
 
     @property
     def state_label(self) -> str:
-        return DUE_STATES.get(self.state, "")
+        return str(DUE_STATES.get(self.state, ""))
 
 
 @dataclass

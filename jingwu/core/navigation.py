@@ -9,11 +9,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.urls import NoReverseMatch, reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 
 @dataclass
 class NavItem:
-    label: str
+    label: str | Promise
     url_name: str
     icon: str = "circle"
     capability: str | None = None
@@ -23,26 +25,26 @@ class NavItem:
 
 @dataclass
 class NavGroup:
-    label: str
+    label: str | Promise
     items: list[NavItem] = field(default_factory=list)
 
 
 def _groups() -> list[NavGroup]:
     return [
-        NavGroup("工作台", [NavItem("首页", "home", "house")]),
-        NavGroup("抓党建", []),
-        NavGroup("整作风", []),
-        NavGroup("强素质", []),
-        NavGroup("树形象", []),
-        NavGroup("业务", []),
-        NavGroup("统计报表", [NavItem("指标口径", "core:metric-list", "bar-chart-line")]),
+        NavGroup(_("工作台"), [NavItem(_("首页"), "home", "house")]),
+        NavGroup(_("抓党建"), []),
+        NavGroup(_("整作风"), []),
+        NavGroup(_("强素质"), []),
+        NavGroup(_("树形象"), []),
+        NavGroup(_("业务"), []),
+        NavGroup(_("统计报表"), [NavItem(_("指标口径"), "core:metric-list", "bar-chart-line")]),
         NavGroup(
-            "组织与系统",
+            _("组织与系统"),
             [
-                NavItem("单位", "org:unit-list", "diagram-3", "org.view_unit"),
-                NavItem("人员", "org:person-list", "people", "org.view_person"),
-                NavItem("审计日志", "core:audit-list", "shield-check", "core.view_audit"),
-                NavItem("工作日历", "core:calendar", "calendar3", "core.manage_calendar"),
+                NavItem(_("单位"), "org:unit-list", "diagram-3", "org.view_unit"),
+                NavItem(_("人员"), "org:person-list", "people", "org.view_person"),
+                NavItem(_("审计日志"), "core:audit-list", "shield-check", "core.view_audit"),
+                NavItem(_("工作日历"), "core:calendar", "calendar3", "core.manage_calendar"),
             ],
         ),
     ]

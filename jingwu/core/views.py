@@ -30,7 +30,7 @@ def home(request: HttpRequest) -> HttpResponse:
     context = {
         "person": person,
         "unit": unit,
-        "roles": sorted(ROLES[code].name for code in user.role_codes() if code in ROLES),  # type: ignore[union-attr]
+        "roles": sorted(str(ROLES[code].name) for code in user.role_codes() if code in ROLES),  # type: ignore[union-attr]
         "pending": pending_for(user),
         "figures": headline_figures(user),
         "hour": timezone.localtime().hour,

@@ -20,6 +20,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from . import audit
@@ -31,32 +32,34 @@ PAGE_SIZE = 50
 EXPORT_LIMIT = 50_000
 
 EVENT_LABELS = {
-    "auth.login": "登录",
-    "auth.login_failed": "登录失败",
-    "auth.logout": "退出登录",
-    "auth.lockout": "账号锁定",
-    "auth.session_timeout": "空闲超时退出",
-    "auth.session_expired": "会话到期退出",
-    "auth.otp_verify": "动态口令验证",
-    "auth.otp_setup": "绑定动态口令",
-    "auth.otp_disable": "关闭两步验证",
-    "audit.purge": "审计日志清理",
-    "core.audit.export": "导出审计日志",
+    "auth.login": _("登录"),
+    "auth.login_failed": _("登录失败"),
+    "auth.logout": _("退出登录"),
+    "auth.lockout": _("账号锁定"),
+    "auth.session_timeout": _("空闲超时退出"),
+    "auth.session_expired": _("会话到期退出"),
+    "auth.otp_verify": _("动态口令验证"),
+    "auth.otp_setup": _("绑定动态口令"),
+    "auth.otp_disable": _("关闭两步验证"),
+    "audit.purge": _("审计日志清理"),
+    "core.audit.export": _("导出审计日志"),
 }
-ORIGIN_LABELS = {"web": "网页", "api": "接口", "command": "命令行", "task": "后台任务", "system": "系统"}
+ORIGIN_LABELS = {"web": _("网页"), "api": _("接口"), "command": _("命令行"), "task": _("后台任务"), "system": _("系统")}
 
 
 def event_label(event: str) -> str:
-    return EVENT_LABELS.get(event, "")
+    return str(EVENT_LABELS.get(event, ""))
 
 
 class AuditFilterForm(forms.Form):
-    date_from = forms.DateField(label="起始日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label="截止日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    event = forms.CharField(label="事件(前缀)", required=False, max_length=64)
-    actor = forms.CharField(label="操作人账号", required=False, max_length=150)
-    object_type = forms.CharField(label="对象类型", required=False, max_length=100)
-    success = forms.ChoiceField(label="结果", required=False, choices=[("", "全部"), ("1", "成功"), ("0", "失败")])
+    date_from = forms.DateField(label=_("起始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=_("截止日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    event = forms.CharField(label=_("事件(前缀)"), required=False, max_length=64)
+    actor = forms.CharField(label=_("操作人账号"), required=False, max_length=150)
+    object_type = forms.CharField(label=_("对象类型"), required=False, max_length=100)
+    success = forms.ChoiceField(
+        label=_("结果"), required=False, choices=[("", _("全部")), ("1", _("成功")), ("0", _("失败"))]
+    )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -117,7 +120,7 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(filtered_rows(form), PAGE_SIZE).get_page(request.GET.get("page"))
     for row in page.object_list:
         row.event_label = event_label(row.event)  # type: ignore[attr-defined]
-        row.origin_label = ORIGIN_LABELS.get(row.origin, row.origin)  # type: ignore[attr-defined]
+        row.origin_label = str(ORIGIN_LABELS.get(row.origin, row.origin))  # type: ignore[attr-defined]
     return render(
         request,
         "core/audit_list.html",
@@ -157,7 +160,7 @@ def audit_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "row": row,
             "event_label": event_label(row.event),
-            "origin_label": ORIGIN_LABELS.get(row.origin, row.origin),
+            "origin_label": str(ORIGIN_LABELS.get(row.origin, row.origin)),
             "changes": _change_rows(row.changes),
             "hash_ok": audit.row_hash(row) == row.hash,
         },
@@ -177,7 +180,7 @@ EXPORT_COLUMNS = [
     ExportColumn("结果", lambda r: "成功" if r.success else "失败"),
     ExportColumn("说明", "message", width=30),
     ExportColumn("IP 地址", "ip"),
-    ExportColumn("来源", lambda r: ORIGIN_LABELS.get(r.origin, r.origin)),
+    ExportColumn("来源", lambda r: str(ORIGIN_LABELS.get(r.origin, r.origin))),
     ExportColumn("请求号", "request_id"),
     ExportColumn("链/序号", lambda r: f"{r.lane}/{r.seq}"),
 ]
@@ -200,7 +203,7 @@ def audit_export(request: HttpRequest) -> HttpResponse:
         return redirect(f"{reverse('core:audit-list')}?{query}" if query else reverse("core:audit-list"))
     data = audited_export(
         "core.audit",
-        title="审计日志",
+        title=_("审计日志"),
         columns=EXPORT_COLUMNS,
         rows=rows.iterator(chunk_size=2000),
         actor=request.user,

@@ -19,6 +19,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from . import calendar
@@ -41,18 +42,18 @@ def _require_manage_calendar(view: View) -> View:
 
 
 class CalendarDayForm(forms.Form):
-    date = forms.DateField(label="日期", widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}))
+    date = forms.DateField(label=_("日期"), widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}))
     kind = forms.ChoiceField(
-        label="类型",
-        choices=[("", "请选择")] + list(CalendarDay.Kind.choices),
+        label=_("类型"),
+        choices=[("", _("请选择"))] + list(CalendarDay.Kind.choices),
         widget=forms.Select(attrs={"class": "form-select"}),
         error_messages={"required": "请选择类型(工作日或休息日) / kind is required"},
     )
     name = forms.CharField(
-        label="名称",
+        label=_("名称"),
         max_length=50,
         required=False,
-        widget=forms.TextInput(attrs={"class": "form-control", "placeholder": "如:春节、调休上班、地方节日"}),
+        widget=forms.TextInput(attrs={"class": "form-control", "placeholder": _("如:春节、调休上班、地方节日")}),
     )
 
 

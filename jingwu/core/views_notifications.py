@@ -13,6 +13,9 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.text import format_lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from . import notifications
@@ -91,24 +94,26 @@ def notification_read_all(request: HttpRequest) -> HttpResponse:
 
 
 class ChannelForm(forms.Form):
-    name = forms.CharField(label="名称", max_length=100)
-    kind = forms.ChoiceField(label="类型", choices=NotificationChannel.Kind.choices)
+    name = forms.CharField(label=_("名称"), max_length=100)
+    kind = forms.ChoiceField(label=_("类型"), choices=NotificationChannel.Kind.choices)
     target = forms.CharField(
-        label="地址",
+        label=_("地址"),
         max_length=300,
-        help_text=f"Webhook 填 http(s) URL;邮件填地址(逗号分隔),{notifications.RECIPIENT_EMAIL} 表示接收人本人邮箱",
+        help_text=format_lazy(
+            _("Webhook 填 http(s) URL;邮件填地址(逗号分隔),{} 表示接收人本人邮箱"), notifications.RECIPIENT_EMAIL
+        ),
     )
     secret = forms.CharField(
-        label="签名密钥",
+        label=_("签名密钥"),
         required=False,
         max_length=200,
         widget=forms.PasswordInput(render_value=False),
-        help_text="Webhook 必填,至少 16 个字符;用于 X-Jingwu-Signature 的 HMAC-SHA256 签名",
+        help_text=_("Webhook 必填,至少 16 个字符;用于 X-Jingwu-Signature 的 HMAC-SHA256 签名"),
     )
     kinds = forms.CharField(
-        label="通知类型",
+        label=_("通知类型"),
         required=False,
-        help_text="逗号或空格分隔;留空表示全部类型",
+        help_text=_("逗号或空格分隔;留空表示全部类型"),
     )
 
     def kinds_list(self) -> list[str]:
@@ -139,7 +144,7 @@ def channel_list(request: HttpRequest) -> HttpResponse:
             for field, errors in exc.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)
         else:
-            messages.success(request, f"已添加通知渠道:{channel.name}")
+            messages.success(request, gettext("已添加通知渠道:%(name)s") % {"name": channel.name})
             return redirect("core:channel-list")
     channels = NotificationChannel.objects.order_by("-enabled", "name", "id")
     return render(request, "core/notification_channels.html", {"channels": channels, "form": form})
@@ -152,5 +157,7 @@ def channel_toggle(request: HttpRequest, pk: int) -> HttpResponse:
     channel = get_object_or_404(NotificationChannel, pk=pk)
     enabled = request.POST.get("enabled") == "1"
     notifications.channel_set_enabled(actor=request.user, channel=channel, enabled=enabled)
-    messages.success(request, f"{'已启用' if enabled else '已停用'}:{channel.name}")
+    messages.success(
+        request, (gettext("已启用:%(name)s") if enabled else gettext("已停用:%(name)s")) % {"name": channel.name}
+    )
     return redirect(reverse("core:channel-list"))

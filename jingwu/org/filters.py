@@ -7,6 +7,11 @@ from typing import Any
 import django_filters
 from django import forms
 from django.db.models import Min, QuerySet
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from jingwu.core.widgets import FastSelect
 
 from .models import Person, Unit
 from .selectors import visible_units
@@ -19,17 +24,22 @@ SORT_FIELDS = {
     "unit": ("unit__path", "police_number"),
     "joined_on": ("joined_on", "police_number"),
 }
-SORT_LABELS = {"police_number": "警号", "name": "姓名", "unit": "单位", "joined_on": "入职日期"}
+SORT_LABELS = {
+    "police_number": _("警号"),
+    "name": _("姓名"),
+    "unit": pgettext_lazy("field", "单位"),
+    "joined_on": _("入职日期"),
+}
 
 
 class PersonFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
-        label="搜索",
+        label=_("搜索"),
         method="filter_search",
         widget=forms.TextInput(
             attrs={
-                "placeholder": "姓名/警号/拼音首字母/身份证号",
-                "aria-label": "搜索人员:姓名、警号、拼音或拼音首字母(如 zsf)、完整身份证号",
+                "placeholder": _("姓名/警号/拼音首字母/身份证号"),
+                "aria-label": _("搜索人员:姓名、警号、拼音或拼音首字母(如 zsf)、完整身份证号"),
                 "type": "search",
                 "autocomplete": "off",
                 "class": "form-control",
@@ -37,50 +47,51 @@ class PersonFilter(django_filters.FilterSet):
         ),
     )
     unit = django_filters.ModelChoiceFilter(
-        label="单位",
+        label=pgettext_lazy("field", "单位"),
         queryset=Unit.objects.none(),
         method="filter_unit",
-        empty_label="全部单位",
-        widget=forms.Select(attrs={"class": "form-select"}),
+        empty_label=_("全部单位"),
+        widget=FastSelect(attrs={"class": "form-select"}),
     )
     sub = django_filters.BooleanFilter(
-        label="含下级单位",
+        label=_("含下级单位"),
         method="filter_noop",
         widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
     )
     branch = django_filters.ModelChoiceFilter(
-        label="党支部",
+        label=_("党支部"),
         field_name="party_branch",
         queryset=Unit.objects.none(),
-        empty_label="全部党支部",
-        widget=forms.Select(attrs={"class": "form-select"}),
+        empty_label=_("全部党支部"),
+        widget=FastSelect(attrs={"class": "form-select"}),
     )
     kind = django_filters.ChoiceFilter(
-        label="身份",
+        label=_("身份"),
         choices=Person.Kind.choices,
-        empty_label="全部身份",
+        empty_label=_("全部身份"),
         widget=forms.Select(attrs={"class": "form-select"}),
     )
     status = django_filters.ChoiceFilter(
-        label="状态",
+        label=_("状态"),
         choices=Person.Status.choices,
-        empty_label="全部状态",
+        empty_label=_("全部状态"),
         widget=forms.Select(attrs={"class": "form-select"}),
     )
     political_status = django_filters.ChoiceFilter(
-        label="政治面貌",
+        label=_("政治面貌"),
         choices=Person.PoliticalStatus.choices,
-        empty_label="全部政治面貌",
+        empty_label=_("全部政治面貌"),
         widget=forms.Select(attrs={"class": "form-select"}),
     )
     position = django_filters.CharFilter(
-        label="职务",
+        label=_("职务"),
         lookup_expr="icontains",
-        widget=forms.TextInput(attrs={"class": "form-control", "list": "jw-positions", "placeholder": "职务"}),
+        widget=forms.TextInput(attrs={"class": "form-control", "list": "jw-positions", "placeholder": _("职务")}),
     )
     o = django_filters.ChoiceFilter(
-        label="排序",
-        choices=[(k, v) for k, v in SORT_LABELS.items()] + [(f"-{k}", f"{v}(倒序)") for k, v in SORT_LABELS.items()],
+        label=_("排序"),
+        choices=[(k, v) for k, v in SORT_LABELS.items()]
+        + [(f"-{k}", format_lazy(_("{}(倒序)"), v)) for k, v in SORT_LABELS.items()],
         method="filter_order",
         widget=forms.HiddenInput,
     )
@@ -129,6 +140,6 @@ def indented_label(units: QuerySet[Unit]) -> Any:
     top = units.aggregate(top=Min("depth"))["top"] or 1
 
     def label(unit: Unit) -> str:
-        return f"{INDENT * max(0, unit.depth - top)}{unit.name}{'(已撤销)' if unit.retired_on else ''}"
+        return f"{INDENT * max(0, unit.depth - top)}{unit.name}{_('(已撤销)') if unit.retired_on else ''}"
 
     return label

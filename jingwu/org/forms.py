@@ -7,6 +7,8 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .filters import indented_label
 from .models import Person, Unit
@@ -63,15 +65,15 @@ def apply_service_errors(form: forms.BaseForm, exc: ValidationError) -> None:
 
 
 class UnitForm(BootstrapMixin, forms.Form):
-    name = forms.CharField(label="名称", max_length=100)
-    short_name = forms.CharField(label="简称", max_length=50, required=False)
+    name = forms.CharField(label=_("名称"), max_length=100)
+    short_name = forms.CharField(label=_("简称"), max_length=50, required=False)
     code = forms.CharField(
-        label="机构代码",
+        label=_("机构代码"),
         max_length=12,
-        help_text="12位:前6位为行政区划代码,后6位为数字或大写字母",
+        help_text=_("12位:前6位为行政区划代码,后6位为数字或大写字母"),
     )
-    kind = forms.ChoiceField(label="类型", choices=Unit.Kind.choices)
-    order = forms.IntegerField(label="排序", min_value=0, initial=0, help_text="同级单位按此数字从小到大排列")
+    kind = forms.ChoiceField(label=_("类型"), choices=Unit.Kind.choices)
+    order = forms.IntegerField(label=_("排序"), min_value=0, initial=0, help_text=_("同级单位按此数字从小到大排列"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -88,7 +90,7 @@ class UnitForm(BootstrapMixin, forms.Form):
 
 
 class UnitMoveForm(BootstrapMixin, forms.Form):
-    parent = forms.ModelChoiceField(label="新的上级单位", queryset=Unit.objects.none(), empty_label="请选择")
+    parent = forms.ModelChoiceField(label=_("新的上级单位"), queryset=Unit.objects.none(), empty_label=_("请选择"))
 
     def __init__(self, *args: Any, user: Any, unit: Unit, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -109,9 +111,11 @@ class UnitMoveForm(BootstrapMixin, forms.Form):
 
 class UnitRetireForm(BootstrapMixin, forms.Form):
     retired_on = forms.DateField(
-        label="撤销日期", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"), initial=timezone.localdate
+        label=_("撤销日期"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        initial=timezone.localdate,
     )
-    confirm = forms.BooleanField(label="我确认撤销该单位(历史记录保留)", required=True)
+    confirm = forms.BooleanField(label=_("我确认撤销该单位(历史记录保留)"), required=True)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -125,25 +129,27 @@ class UnitRetireForm(BootstrapMixin, forms.Form):
 class PersonForm(BootstrapMixin, forms.Form):
     """Create or edit a person. Birth date and gender follow from the ID number (GB 11643)."""
 
-    name = forms.CharField(label="姓名", max_length=50)
-    kind = forms.ChoiceField(label="身份", choices=Person.Kind.choices)
-    police_number = forms.CharField(label="警号", max_length=20, help_text="民警为6位数字;辅警以字母开头")
-    id_number = forms.CharField(label="身份证号", max_length=18, required=True)
-    phone = forms.CharField(label="手机号", max_length=20, required=False)
-    clear_phone = forms.BooleanField(label="清空已登记的手机号", required=False)
-    unit = forms.ModelChoiceField(label="单位", queryset=Unit.objects.none(), empty_label="请选择单位")
-    position = forms.CharField(label="职务", max_length=50, required=False)
-    rank = forms.CharField(label="警衔", max_length=30, required=False)
+    name = forms.CharField(label=_("姓名"), max_length=50)
+    kind = forms.ChoiceField(label=_("身份"), choices=Person.Kind.choices)
+    police_number = forms.CharField(label=_("警号"), max_length=20, help_text=_("民警为6位数字;辅警以字母开头"))
+    id_number = forms.CharField(label=_("身份证号"), max_length=18, required=True)
+    phone = forms.CharField(label=_("手机号"), max_length=20, required=False)
+    clear_phone = forms.BooleanField(label=_("清空已登记的手机号"), required=False)
+    unit = forms.ModelChoiceField(
+        label=pgettext_lazy("field", "单位"), queryset=Unit.objects.none(), empty_label=_("请选择单位")
+    )
+    position = forms.CharField(label=_("职务"), max_length=50, required=False)
+    rank = forms.CharField(label=_("警衔"), max_length=30, required=False)
     political_status = forms.ChoiceField(
-        label="政治面貌", choices=Person.PoliticalStatus.choices, initial=Person.PoliticalStatus.MASSES
+        label=_("政治面貌"), choices=Person.PoliticalStatus.choices, initial=Person.PoliticalStatus.MASSES
     )
     party_branch = forms.ModelChoiceField(
-        label="所在党支部", queryset=Unit.objects.none(), required=False, empty_label="无"
+        label=_("所在党支部"), queryset=Unit.objects.none(), required=False, empty_label=_("无")
     )
     joined_on = forms.DateField(
-        label="入职日期", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        label=_("入职日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
-    status = forms.ChoiceField(label="状态", choices=Person.Status.choices, initial=Person.Status.ACTIVE)
+    status = forms.ChoiceField(label=_("状态"), choices=Person.Status.choices, initial=Person.Status.ACTIVE)
 
     def __init__(self, *args: Any, user: Any, person: Person | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -159,12 +165,16 @@ class PersonForm(BootstrapMixin, forms.Form):
         else:
             # The clear values are never put into the page: blank keeps what is stored.
             self.fields["id_number"].required = False
-            self.fields["id_number"].help_text = f"当前 {person.id_number_masked};留空表示不修改"
-            self.fields["id_number"].widget.attrs["placeholder"] = "留空表示不修改"
+            self.fields["id_number"].help_text = _("当前 %(masked)s;留空表示不修改") % {
+                "masked": person.id_number_masked
+            }
+            self.fields["id_number"].widget.attrs["placeholder"] = _("留空表示不修改")
             self.fields["phone"].help_text = (
-                f"当前 {person.phone_masked};留空表示不修改" if person.phone else "当前未登记;留空表示不修改"
+                _("当前 %(masked)s;留空表示不修改") % {"masked": person.phone_masked}
+                if person.phone
+                else _("当前未登记;留空表示不修改")
             )
-            self.fields["phone"].widget.attrs["placeholder"] = "留空表示不修改"
+            self.fields["phone"].widget.attrs["placeholder"] = _("留空表示不修改")
         self.style()
         if "clear_phone" in self.fields:
             self.fields["clear_phone"].widget.attrs["class"] = "form-check-input"

@@ -15,8 +15,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
+from django.utils import translation
 
 from jingwu.core import audit, crypto
 from jingwu.core.documents import (
@@ -45,7 +47,9 @@ TITLE = "人员台账"
 
 
 def _labels(choices: Any, **extra: str) -> dict[str, str]:
-    mapping = {str(label): value for value, label in choices.choices}
+    # The ledger is a Chinese document whatever the page language: labels are read in Chinese.
+    with translation.override(settings.LANGUAGE_CODE):
+        mapping = {str(label): value for value, label in choices.choices}
     mapping.update({value: value for value in choices.values})
     mapping.update(extra)
     return mapping
@@ -332,15 +336,16 @@ def export_people(*, actor: User, params: Mapping[str, Any], reveal: bool = Fals
         )
         raise PermissionDenied("您无权导出完整身份证号和手机号 / you may not export sensitive values")
     people = list(export_queryset(actor, filters))
-    data = audited_export(
-        AREA,
-        title=TITLE,
-        columns=export_columns(reveal=reveal),
-        rows=people,
-        actor=actor,
-        filters=filters,
-        extra={"sensitive": reveal},
-    )
+    with translation.override(settings.LANGUAGE_CODE):  # a Chinese ledger that imports back
+        data = audited_export(
+            AREA,
+            title=TITLE,
+            columns=export_columns(reveal=reveal),
+            rows=people,
+            actor=actor,
+            filters=filters,
+            extra={"sensitive": reveal},
+        )
     if reveal:
         audit.record(
             f"{AREA}.export_sensitive",

@@ -7,8 +7,14 @@ user holds which role, anchored at which unit, is data (``RoleAssignment``).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.utils.translation import gettext_lazy as _
 
 from jingwu.core.scope import Scope
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class Cap:
@@ -43,12 +49,12 @@ class Cap:
 @dataclass(frozen=True)
 class RoleDef:
     code: str
-    name: str
+    name: StrOrPromise
     default_scope: Scope
     capabilities: frozenset[str]
     admin_triad: bool = False  # one of the three separated 等保三级 admin roles
     requires_otp: bool = False
-    description: str = ""
+    description: StrOrPromise = ""
 
 
 _READ = {Cap.VIEW_UNIT, Cap.VIEW_PERSON}
@@ -61,21 +67,21 @@ ROLES: dict[str, RoleDef] = {
     for r in [
         RoleDef(
             "officer",
-            "民警/辅警",
+            _("民警/辅警"),
             Scope.OWN,
             frozenset(_READ | _CASES | _WO_HANDLE),
-            description="办理分派的工作,查看本人档案",
+            description=_("办理分派的工作,查看本人档案"),
         ),
         RoleDef(
             "unit_lead",
-            "中队长/科室负责人",
+            _("中队长/科室负责人"),
             Scope.SUBTREE,
             frozenset(_READ | _CASES | _WO_HANDLE | _WO_DISPATCH | {Cap.CHANGE_PERSON, Cap.EXPORT_PERSON}),
-            description="在本单位内派单、签收、审批,维护本单位人员",
+            description=_("在本单位内派单、签收、审批,维护本单位人员"),
         ),
         RoleDef(
             "leadership",
-            "大队领导",
+            _("大队领导"),
             Scope.SUBTREE,
             frozenset(
                 _READ
@@ -83,40 +89,40 @@ ROLES: dict[str, RoleDef] = {
                 | {Cap.CHANGE_PERSON, Cap.EXPORT_PERSON, Cap.REVEAL_SENSITIVE, Cap.VIEW_CASE, Cap.APPROVE_CASE}
                 | {Cap.VIEW_WORKORDER, Cap.WORKORDER_SUPERVISE, Cap.WORKORDER_APPROVE}
             ),
-            description="查看全大队,审批退单和延期,阅看驾驶舱",
+            description=_("查看全大队,审批退单和延期,阅看驾驶舱"),
         ),
         RoleDef(
             "legal",
-            "法制/执法监督员",
+            _("法制/执法监督员"),
             Scope.SUBTREE,
             frozenset(_READ | {Cap.VIEW_CASE, Cap.REVIEW_CASE, Cap.VIEW_WORKORDER, Cap.WORKORDER_SUPERVISE}),
-            description="日巡查、通报、案件审核把关",
+            description=_("日巡查、通报、案件审核把关"),
         ),
         RoleDef(
             "discipline",
-            "督察/纪检",
+            _("督察/纪检"),
             Scope.SUBTREE,
             frozenset(_READ | _WO_HANDLE | {Cap.REVEAL_SENSITIVE, Cap.VIEW_DISCIPLINE, Cap.EXPORT_PERSON}),
             requires_otp=True,
-            description="廉政档案、记分、明察暗访;唯一可见纪律记录的角色",
+            description=_("廉政档案、记分、明察暗访;唯一可见纪律记录的角色"),
         ),
         RoleDef(
             "political",
-            "政工",
+            _("政工"),
             Scope.SUBTREE,
             frozenset(_READ | {Cap.CHANGE_PERSON, Cap.IMPORT_PERSON, Cap.EXPORT_PERSON, Cap.REVEAL_SENSITIVE}),
-            description="人事、培训、党建、典型与荣誉",
+            description=_("人事、培训、党建、典型与荣誉"),
         ),
         RoleDef(
             "custodian",
-            "涉案财物管理员",
+            _("涉案财物管理员"),
             Scope.UNIT,
             frozenset(_READ),
-            description="涉案财物保管,不得兼任办案人",
+            description=_("涉案财物保管,不得兼任办案人"),
         ),
         RoleDef(
             "sysadmin",
-            "系统管理员",
+            _("系统管理员"),
             Scope.ALL,
             frozenset(
                 {
@@ -133,25 +139,25 @@ ROLES: dict[str, RoleDef] = {
             ),
             admin_triad=True,
             requires_otp=True,
-            description="单位、账号、系统配置",
+            description=_("单位、账号、系统配置"),
         ),
         RoleDef(
             "secadmin",
-            "安全管理员",
+            _("安全管理员"),
             Scope.ALL,
             frozenset({Cap.VIEW_UNIT, Cap.ASSIGN_ROLE}),
             admin_triad=True,
             requires_otp=True,
-            description="角色授权、安全策略、账号锁定",
+            description=_("角色授权、安全策略、账号锁定"),
         ),
         RoleDef(
             "auditadmin",
-            "审计管理员",
+            _("审计管理员"),
             Scope.ALL,
             frozenset({Cap.VIEW_UNIT, Cap.VIEW_AUDIT}),
             admin_triad=True,
             requires_otp=True,
-            description="查阅与导出审计日志",
+            description=_("查阅与导出审计日志"),
         ),
     ]
 }

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from jingwu.core.models import AuditLog
 
@@ -16,6 +18,9 @@ from .models import Person, Unit
 from .models.people import PersonQuerySet
 from .models.units import UnitQuerySet
 from .roles import Cap
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 def visible_units(user: Any, capability: str = Cap.VIEW_UNIT) -> UnitQuerySet:
@@ -117,7 +122,7 @@ def party_branch_choices(user: Any) -> QuerySet[Unit]:
 @dataclass
 class Figure:
     key: str
-    label: str
+    label: StrOrPromise
     value: int
     url: str
     icon: str
@@ -144,10 +149,14 @@ def headline_figures(user: Any) -> list[Figure]:
     )
     unit_url = reverse("org:unit-list")
     return [
-        Figure("police", "在岗民警", counts["police"], _people_url(kind="police", status="active"), "person-badge"),
-        Figure("auxiliary", "在岗辅警", counts["auxiliary"], _people_url(kind="auxiliary", status="active"), "person"),
-        Figure("units", "单位", units["units"], unit_url, "diagram-3"),
-        Figure("branches", "党支部", units["branches"], f"{unit_url}?kind=party_branch", "flag"),
+        Figure("police", _("在岗民警"), counts["police"], _people_url(kind="police", status="active"), "person-badge"),
+        Figure(
+            "auxiliary", _("在岗辅警"), counts["auxiliary"], _people_url(kind="auxiliary", status="active"), "person"
+        ),
+        Figure("units", _("单位"), units["units"], unit_url, "diagram-3"),
+        Figure(
+            "branches", pgettext_lazy("plural", "党支部"), units["branches"], f"{unit_url}?kind=party_branch", "flag"
+        ),
     ]
 
 

@@ -79,47 +79,27 @@ def validate_unit_code(code: str) -> None:
             code="unit_code",
         )
     division = code[:6]
-    if division[:2] not in _PROVINCES:
-        raise ValidationError(f"机构代码前6位 {division} 不是有效的行政区划代码 / not a division code", code="division")
+    if not is_division_code(division):
+        raise ValidationError(
+            f"机构代码前6位 {division} 不是有效的行政区划代码 / {division} is not a GB/T 2260 division code",
+            code="division",
+        )
 
 
-# GB/T 2260 province-level prefixes.
-_PROVINCES = {
-    "11",
-    "12",
-    "13",
-    "14",
-    "15",
-    "21",
-    "22",
-    "23",
-    "31",
-    "32",
-    "33",
-    "34",
-    "35",
-    "36",
-    "37",
-    "41",
-    "42",
-    "43",
-    "44",
-    "45",
-    "46",
-    "50",
-    "51",
-    "52",
-    "53",
-    "54",
-    "61",
-    "62",
-    "63",
-    "64",
-    "65",
-    "71",
-    "81",
-    "82",
-}
+def is_division_code(division: str) -> bool:
+    """Whether a six-digit code is (or was) a GB/T 2260 division: province, prefecture or county.
+
+    Uses python-stdnum's copy of the GB/T 2260 history, the same table the ID number check uses.
+    """
+    from stdnum import numdb
+
+    if not (len(division) == 6 and division.isdigit()):
+        return False
+    levels = numdb.get("cn/loc").info(division)
+    if len(levels) < 2 or not levels[0][1]:
+        return False
+    return bool(levels[1][1]) or division[2:] == "0000"
+
 
 POLICE_NUMBER_RE = re.compile(r"^\d{6}$")
 AUX_NUMBER_RE = re.compile(r"^F\d{6,8}$")

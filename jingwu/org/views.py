@@ -17,6 +17,8 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from jingwu.core.scope import unit_in_scope
@@ -102,21 +104,21 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "org/unit_detail.html", context)
 
 
-HISTORY_EVENTS = {"org.unit.create": "新建", "org.unit.update": "修改", "org.unit.move": "调整上级"}
+HISTORY_EVENTS = {"org.unit.create": _("新建"), "org.unit.update": _("修改"), "org.unit.move": _("调整上级")}
 HISTORY_FIELDS = {
-    "code": "机构代码",
-    "name": "名称",
-    "short_name": "简称",
-    "kind": "类型",
-    "order": "排序",
-    "retired_on": "撤销日期",
-    "parent": "上级单位",
+    "code": _("机构代码"),
+    "name": _("名称"),
+    "short_name": _("简称"),
+    "kind": _("类型"),
+    "order": _("排序"),
+    "retired_on": _("撤销日期"),
+    "parent": _("上级单位"),
 }
 
 
 def _history_rows(rows: Any) -> list[dict[str, Any]]:
     """Audit rows as the page shows them: what happened, who, when, and field by field old → new."""
-    kinds: dict[Any, str] = dict(Unit.Kind.choices)
+    kinds: dict[Any, Any] = dict(Unit.Kind.choices)
     out = []
     for row in rows:
         changes = []
@@ -129,7 +131,7 @@ def _history_rows(rows: Any) -> list[dict[str, Any]]:
             {
                 "at": row.occurred_at,
                 "label": HISTORY_EVENTS.get(row.event, row.event),
-                "actor": row.actor_name or row.actor_username or "系统",
+                "actor": row.actor_name or row.actor_username or gettext("系统"),
                 "success": row.success,
                 "changes": changes,
             }
@@ -161,9 +163,9 @@ def unit_create(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:
-            messages.success(request, f"已新增单位“{unit.name}”")
+            messages.success(request, gettext("已新增单位“%(name)s”") % {"name": unit.name})
             return redirect("org:unit-detail", pk=unit.pk)
-    return render(request, "org/unit_form.html", {"form": form, "parent": parent, "title": "新增下级单位"})
+    return render(request, "org/unit_form.html", {"form": form, "parent": parent, "title": gettext("新增下级单位")})
 
 
 @require_cap(Cap.MANAGE_UNIT)
@@ -176,9 +178,9 @@ def unit_edit(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:
-            messages.success(request, "单位信息已保存")
+            messages.success(request, gettext("单位信息已保存"))
             return redirect("org:unit-detail", pk=unit.pk)
-    return render(request, "org/unit_form.html", {"form": form, "unit": unit, "title": "编辑单位"})
+    return render(request, "org/unit_form.html", {"form": form, "unit": unit, "title": gettext("编辑单位")})
 
 
 @require_cap(Cap.MANAGE_UNIT)
@@ -191,7 +193,11 @@ def unit_move(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:
-            messages.success(request, f"已将“{unit.name}”移至“{form.cleaned_data['parent'].name}”之下")
+            messages.success(
+                request,
+                gettext("已将“%(unit)s”移至“%(parent)s”之下")
+                % {"unit": unit.name, "parent": form.cleaned_data["parent"].name},
+            )
             return redirect("org:unit-detail", pk=unit.pk)
     parent = selectors.visible_units(request.user).filter(path=unit.path[: -unit.steplen]).first()
     return render(request, "org/unit_move.html", {"form": form, "unit": unit, "current_parent": parent})
@@ -201,7 +207,7 @@ def unit_move(request: HttpRequest, pk: int) -> HttpResponse:
 def unit_retire(request: HttpRequest, pk: int) -> HttpResponse:
     unit = _managed_unit(request, pk)
     if unit.is_retired:
-        messages.info(request, "该单位已撤销")
+        messages.info(request, gettext("该单位已撤销"))
         return redirect("org:unit-detail", pk=unit.pk)
     form = UnitRetireForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -210,7 +216,7 @@ def unit_retire(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:
-            messages.success(request, f"单位“{unit.name}”已撤销")
+            messages.success(request, gettext("单位“%(name)s”已撤销") % {"name": unit.name})
             return redirect("org:unit-detail", pk=unit.pk)
     counts = selectors.unit_people_counts(request.user, unit)
     return render(request, "org/unit_retire.html", {"form": form, "unit": unit, "counts": counts})
@@ -228,7 +234,7 @@ def _querystring(request: HttpRequest, **changes: str | None) -> str:
     return params.urlencode()
 
 
-def _sort_headers(request: HttpRequest) -> dict[str, dict[str, str]]:
+def _sort_headers(request: HttpRequest) -> dict[str, dict[str, Any]]:
     current = request.GET.get("o", "")
     headers = {}
     for key, label in SORT_LABELS.items():
@@ -295,9 +301,9 @@ def person_create(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:
-            messages.success(request, f"已新增人员“{person.name}”")
+            messages.success(request, gettext("已新增人员“%(name)s”") % {"name": person.name})
             return redirect("org:person-detail", pk=person.pk)
-    return render(request, "org/person_form.html", {"form": form, "title": "新增人员"})
+    return render(request, "org/person_form.html", {"form": form, "title": gettext("新增人员")})
 
 
 @require_cap(Cap.CHANGE_PERSON)
@@ -312,9 +318,9 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:
-            messages.success(request, "人员信息已保存")
+            messages.success(request, gettext("人员信息已保存"))
             return redirect("org:person-detail", pk=person.pk)
-    return render(request, "org/person_form.html", {"form": form, "person": person, "title": "编辑人员"})
+    return render(request, "org/person_form.html", {"form": form, "person": person, "title": gettext("编辑人员")})
 
 
 @require_POST

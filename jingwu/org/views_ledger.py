@@ -14,6 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from jingwu.core.documents import XLSX_CONTENT_TYPE, file_response, xlsx_response
@@ -28,7 +29,7 @@ PREVIEW_ROWS = 20
 
 class UploadForm(forms.Form):
     file = forms.FileField(
-        label="台账文件(.xlsx)",
+        label=_("台账文件(.xlsx)"),
         widget=forms.ClearableFileInput(
             attrs={"class": "form-control", "accept": ".xlsx," + XLSX_CONTENT_TYPE, "id": "jw-import-file"}
         ),

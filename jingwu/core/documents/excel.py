@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
@@ -27,6 +27,9 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from jingwu.core import audit
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DISPLAY_ZONE = ZoneInfo("Asia/Shanghai")
@@ -208,7 +211,7 @@ def _sheet_title(name: str) -> str:
 def audited_export(
     area: str,
     *,
-    title: str,
+    title: StrOrPromise,
     columns: Sequence[ExportColumn | tuple[str, Getter]],
     rows: Iterable[Any],
     actor: Any,
@@ -218,12 +221,12 @@ def audited_export(
 ) -> bytes:
     """Build the workbook and write the ``<area>.export`` audit row (row count and filters)."""
     materialised = list(rows)
-    data = export_workbook(title=title, columns=columns, rows=materialised, actor=actor, sheet_name=sheet_name)
+    data = export_workbook(title=str(title), columns=columns, rows=materialised, actor=actor, sheet_name=sheet_name)
     audit.record(
         f"{area}.export",
         actor=actor,
         object_type=area,
-        object_repr=title,
+        object_repr=str(title),
         changes={"rows": len(materialised), "filters": filters or {}, **(extra or {})},
     )
     return data

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class AuditLane(models.Model):
@@ -17,7 +18,7 @@ class AuditLane(models.Model):
     anchor_hash = models.CharField(max_length=64, default="")
 
     class Meta:
-        verbose_name = "审计链"
+        verbose_name = _("审计链")
 
     def __str__(self) -> str:
         return f"lane {self.lane} @ {self.seq}"
@@ -48,7 +49,7 @@ class AuditLog(models.Model):
     message = models.CharField(max_length=500, blank=True)
 
     class Meta:
-        verbose_name = "审计日志"
+        verbose_name = _("审计日志")
         ordering = ["-occurred_at", "-id"]
         constraints = [models.UniqueConstraint(fields=["lane", "seq"], name="audit_lane_seq_unique")]
         indexes = [models.Index(fields=["object_type", "object_id"])]

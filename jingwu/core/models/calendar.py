@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import time
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class CalendarDay(models.Model):
@@ -13,15 +14,15 @@ class CalendarDay(models.Model):
     """
 
     class Kind(models.TextChoices):
-        WORKDAY = "workday", "工作日"
-        HOLIDAY = "holiday", "休息日"
+        WORKDAY = "workday", _("工作日")
+        HOLIDAY = "holiday", _("休息日")
 
     date = models.DateField(unique=True)
     kind = models.CharField(max_length=10, choices=Kind.choices)
-    name = models.CharField("名称", max_length=50, blank=True)
+    name = models.CharField(_("名称"), max_length=50, blank=True)
 
     class Meta:
-        verbose_name = "工作日历调整"
+        verbose_name = _("工作日历调整")
         ordering = ["date"]
 
     def __str__(self) -> str:
@@ -36,10 +37,10 @@ class WorkSchedule(models.Model):
     morning_end = models.TimeField(default=time(12, 0))
     afternoon_start = models.TimeField(default=time(14, 30))
     afternoon_end = models.TimeField(default=time(18, 0))
-    due_soon_hours = models.PositiveIntegerField("临期提醒(工作小时)", default=4)
+    due_soon_hours = models.PositiveIntegerField(_("临期提醒(工作小时)"), default=4)
 
     class Meta:
-        verbose_name = "作息时间"
+        verbose_name = _("作息时间")
 
     def __str__(self) -> str:
         return f"{self.unit or '默认'} {self.morning_start}-{self.afternoon_end}"

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class UserSession(AbstractBaseSession):
@@ -15,8 +16,8 @@ class UserSession(AbstractBaseSession):
     user_id = models.BigIntegerField(null=True, blank=True, db_index=True)
 
     class Meta:
-        verbose_name = "会话"
-        verbose_name_plural = "会话"
+        verbose_name = _("会话")
+        verbose_name_plural = _("会话")
 
     @classmethod
     def get_session_store_class(cls) -> type:

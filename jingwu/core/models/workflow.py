@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class TransitionEvent(models.Model):
@@ -23,7 +24,7 @@ class TransitionEvent(models.Model):
     payload = models.JSONField(default=dict, blank=True)
 
     class Meta:
-        verbose_name = "流转记录"
+        verbose_name = _("流转记录")
         ordering = ["occurred_at", "id"]
         indexes = [models.Index(fields=["object_type", "object_id", "occurred_at"])]
 

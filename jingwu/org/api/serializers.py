@@ -223,7 +223,7 @@ class RoleSerializer(serializers.ModelSerializer):
 
     def get_role_name(self, obj: RoleAssignment) -> str:
         role = ROLES.get(obj.role)
-        return role.name if role else obj.role
+        return str(role.name) if role else obj.role
 
     def get_scope_display(self, obj: RoleAssignment) -> str:
         try:

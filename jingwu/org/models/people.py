@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from jingwu.core import crypto
 from jingwu.core.fields import EncryptedTextField
@@ -33,53 +35,55 @@ class Person(models.Model):
     """
 
     class Kind(models.TextChoices):
-        POLICE = "police", "民警"
-        AUXILIARY = "auxiliary", "辅警"
+        POLICE = "police", _("民警")
+        AUXILIARY = "auxiliary", _("辅警")
 
     class Gender(models.TextChoices):
-        MALE = "M", "男"
-        FEMALE = "F", "女"
+        MALE = "M", _("男")
+        FEMALE = "F", _("女")
 
     class PoliticalStatus(models.TextChoices):
-        CPC = "cpc", "中共党员"
-        PROBATIONARY = "probationary", "中共预备党员"
-        LEAGUE = "league", "共青团员"
-        MASSES = "masses", "群众"
-        OTHER = "other", "其他"
+        CPC = "cpc", _("中共党员")
+        PROBATIONARY = "probationary", _("中共预备党员")
+        LEAGUE = "league", _("共青团员")
+        MASSES = "masses", _("群众")
+        OTHER = "other", _("其他")
 
     class Status(models.TextChoices):
-        ACTIVE = "active", "在岗"
-        TRANSFERRED = "transferred", "调离"
-        RETIRED = "retired", "退休"
-        DISMISSED = "dismissed", "辞退"
+        ACTIVE = "active", _("在岗")
+        TRANSFERRED = "transferred", _("调离")
+        RETIRED = "retired", _("退休")
+        DISMISSED = "dismissed", _("辞退")
 
-    police_number = models.CharField("警号", max_length=20, unique=True)
-    kind = models.CharField("身份", max_length=10, choices=Kind.choices)
-    name = models.CharField("姓名", max_length=50, db_index=True)
-    name_pinyin = models.CharField("姓名拼音", max_length=200, blank=True, db_index=True)
-    name_initials = models.CharField("拼音首字母", max_length=20, blank=True, db_index=True)
-    gender = models.CharField("性别", max_length=1, choices=Gender.choices)
-    birth_date = models.DateField("出生日期")
-    id_number = EncryptedTextField("身份证号")
+    police_number = models.CharField(_("警号"), max_length=20, unique=True)
+    kind = models.CharField(_("身份"), max_length=10, choices=Kind.choices)
+    name = models.CharField(_("姓名"), max_length=50, db_index=True)
+    name_pinyin = models.CharField(_("姓名拼音"), max_length=200, blank=True, db_index=True)
+    name_initials = models.CharField(_("拼音首字母"), max_length=20, blank=True, db_index=True)
+    gender = models.CharField(_("性别"), max_length=1, choices=Gender.choices)
+    birth_date = models.DateField(_("出生日期"))
+    id_number = EncryptedTextField(_("身份证号"))
     id_number_index = models.CharField(max_length=64, unique=True, editable=False)
-    phone = EncryptedTextField("手机号", blank=True)
-    unit = models.ForeignKey("org.Unit", verbose_name="单位", on_delete=models.PROTECT, related_name="people")
-    position = models.CharField("职务", max_length=50, blank=True)
-    rank = models.CharField("警衔", max_length=30, blank=True)
+    phone = EncryptedTextField(_("手机号"), blank=True)
+    unit = models.ForeignKey(
+        "org.Unit", verbose_name=pgettext_lazy("field", "单位"), on_delete=models.PROTECT, related_name="people"
+    )
+    position = models.CharField(_("职务"), max_length=50, blank=True)
+    rank = models.CharField(_("警衔"), max_length=30, blank=True)
     political_status = models.CharField(
-        "政治面貌", max_length=15, choices=PoliticalStatus.choices, default=PoliticalStatus.MASSES
+        _("政治面貌"), max_length=15, choices=PoliticalStatus.choices, default=PoliticalStatus.MASSES
     )
     party_branch = models.ForeignKey(
         "org.Unit",
-        verbose_name="所在党支部",
+        verbose_name=_("所在党支部"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="party_members",
         limit_choices_to={"kind": "party_branch"},
     )
-    joined_on = models.DateField("入职日期", null=True, blank=True)
-    status = models.CharField("状态", max_length=15, choices=Status.choices, default=Status.ACTIVE)
+    joined_on = models.DateField(_("入职日期"), null=True, blank=True)
+    status = models.CharField(_("状态"), max_length=15, choices=Status.choices, default=Status.ACTIVE)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -91,8 +95,8 @@ class Person(models.Model):
     SENSITIVE_FIELDS = ("id_number", "phone")
 
     class Meta:
-        verbose_name = "人员"
-        verbose_name_plural = "人员"
+        verbose_name = pgettext_lazy("field", "人员")
+        verbose_name_plural = _("人员")
         ordering = ["unit__path", "kind", "police_number"]
         indexes = [models.Index(fields=["unit", "status", "kind"])]
 

@@ -3,6 +3,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
 
 from jingwu.core.scope import ScopedQuerySet
@@ -33,21 +35,21 @@ class Unit(MP_Node):
     """
 
     class Kind(models.TextChoices):
-        BUREAU = "bureau", "公安局"
-        DETACHMENT = "detachment", "支队"
-        BRIGADE = "brigade", "大队"
-        SUB_BUREAU = "sub_bureau", "分局"
-        SQUADRON = "squadron", "中队"
-        STATION = "station", "派出所"
-        OFFICE = "office", "科室"
-        PARTY_BRANCH = "party_branch", "党支部"
+        BUREAU = "bureau", _("公安局")
+        DETACHMENT = "detachment", _("支队")
+        BRIGADE = "brigade", _("大队")
+        SUB_BUREAU = "sub_bureau", _("分局")
+        SQUADRON = "squadron", _("中队")
+        STATION = "station", _("派出所")
+        OFFICE = "office", _("科室")
+        PARTY_BRANCH = "party_branch", _("党支部")
 
-    code = models.CharField("机构代码", max_length=12, unique=True)
-    name = models.CharField("名称", max_length=100)
-    short_name = models.CharField("简称", max_length=50, blank=True)
-    kind = models.CharField("类型", max_length=20, choices=Kind.choices)
-    order = models.PositiveIntegerField("排序", default=0)
-    retired_on = models.DateField("撤销日期", null=True, blank=True)
+    code = models.CharField(_("机构代码"), max_length=12, unique=True)
+    name = models.CharField(_("名称"), max_length=100)
+    short_name = models.CharField(_("简称"), max_length=50, blank=True)
+    kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices)
+    order = models.PositiveIntegerField(_("排序"), default=0)
+    retired_on = models.DateField(_("撤销日期"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -59,8 +61,8 @@ class Unit(MP_Node):
     objects = UnitManager()
 
     class Meta:
-        verbose_name = "单位"
-        verbose_name_plural = "单位"
+        verbose_name = pgettext_lazy("field", "单位")
+        verbose_name_plural = _("单位")
         indexes = [models.Index(fields=["kind"])]
 
     def __str__(self) -> str:

@@ -3,6 +3,8 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from jingwu.core.scope import Grant, Scope
 
@@ -15,17 +17,17 @@ class User(AbstractUser):
 
     person = models.OneToOneField(
         "org.Person",
-        verbose_name="人员",
+        verbose_name=pgettext_lazy("field", "人员"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="user",
     )
-    is_system = models.BooleanField("系统账号", default=False)
+    is_system = models.BooleanField(_("系统账号"), default=False)
 
     class Meta:
-        verbose_name = "用户"
-        verbose_name_plural = "用户"
+        verbose_name = _("用户")
+        verbose_name_plural = _("用户")
 
     def __str__(self) -> str:
         if self.person is not None:
@@ -75,13 +77,13 @@ class RoleAssignment(models.Model):
     No user holds two of the three separated admin roles (系统/安全/审计管理员)."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="role_assignments")
-    role = models.CharField("角色", max_length=20, choices=ROLE_CHOICES)
-    unit = models.ForeignKey("org.Unit", verbose_name="锚定单位", null=True, blank=True, on_delete=models.PROTECT)
-    scope = models.CharField("数据范围", max_length=10, choices=[(s.value, s.value) for s in Scope])
+    role = models.CharField(_("角色"), max_length=20, choices=ROLE_CHOICES)
+    unit = models.ForeignKey("org.Unit", verbose_name=_("锚定单位"), null=True, blank=True, on_delete=models.PROTECT)
+    scope = models.CharField(_("数据范围"), max_length=10, choices=[(s.value, s.value) for s in Scope])
     granted_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        verbose_name = "角色授权"
+        verbose_name = _("角色授权")
         constraints = [models.UniqueConstraint(fields=["user", "role", "unit"], name="role_assignment_unique")]
 
     def __str__(self) -> str:
