@@ -280,11 +280,13 @@ def _write(b: _Builder, leader: User | None, legal: User | None) -> dict[str, in
     cases = [c for c, _, _ in b.cases]
     for case, _, plan in b.cases:
         case.filed_at = plan["filed"]
-        case.solved_at = plan.get("solved")
+        solved: datetime | None = plan.get("solved")
+        case.solved_at = solved
         case.penalty_decided_at = plan.get("penalty")
         if plan["transfer"]:
+            assert solved is not None  # a transfer is planned only for a solved case
             case.state = Case.State.TRANSFERRED
-            case.transferred_at = case.solved_at + timedelta(days=rng.randrange(5, 40))  # type: ignore[operator]
+            case.transferred_at = solved + timedelta(days=rng.randrange(5, 40))
         elif case.penalty_decided_at:
             case.state = Case.State.CLOSED
             case.closed_at = case.penalty_decided_at + timedelta(days=1)

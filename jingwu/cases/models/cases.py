@@ -11,7 +11,7 @@ from django.utils import timezone
 from jingwu.core import crypto
 from jingwu.core.deadlines import Clock, ClockStatus, Extension, LimitSpec
 from jingwu.core.fields import EncryptedTextField
-from jingwu.core.scope import ScopedManager, ScopedQuerySet
+from jingwu.core.scope import ScopedQuerySet
 from jingwu.core.workflow import Transition, Workflow
 from jingwu.org.roles import Cap
 
@@ -80,6 +80,9 @@ class CaseQuerySet(ScopedQuerySet["Case"]):
         return self.filter(category_id__in=CaseCategory.objects.filter(tags__code=tag).values("pk"))
 
 
+CaseManager = models.Manager.from_queryset(CaseQuerySet)
+
+
 class Case(models.Model):
     """An administrative (行政) or criminal (刑事) case.
 
@@ -136,7 +139,7 @@ class Case(models.Model):
     scope_unit_field = "unit"
     scope_owner_field = "lead_officer"
 
-    objects = ScopedManager.from_queryset(CaseQuerySet)()
+    objects = CaseManager()
 
     workflow = Workflow(
         state_field="state",
@@ -271,7 +274,7 @@ class CaseExtension(models.Model):
     approved_at = models.DateTimeField("批准时间")
 
     scope_unit_field = "case__unit"
-    objects = ScopedManager()
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = "办案期限延长"
@@ -316,7 +319,7 @@ class Party(models.Model):
 
     scope_unit_field = "case__unit"
     scope_owner_field = "case__lead_officer"
-    objects = ScopedManager()
+    objects = ScopedQuerySet.as_manager()
 
     SENSITIVE_FIELDS = ("id_number", "phone")
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 from jingwu.core import crypto
 from jingwu.core.deadlines import DeadlineState, deadline_state
 from jingwu.core.fields import EncryptedTextField
-from jingwu.core.scope import ScopedManager
+from jingwu.core.scope import ScopedQuerySet
 
 
 class Incident(models.Model):
@@ -54,7 +54,7 @@ class Incident(models.Model):
     scope_unit_field = "unit"
     scope_owner_field = None
 
-    objects = ScopedManager()
+    objects = ScopedQuerySet.as_manager()
 
     SENSITIVE_FIELDS = ("caller_name", "caller_phone")
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from jingwu.core.calendar import TZ
 from jingwu.core.deadlines import Clock, ClockStatus, Extension, LimitSpec
-from jingwu.core.scope import ScopedManager
+from jingwu.core.scope import ScopedQuerySet
 from jingwu.core.workflow import Transition, Workflow
 from jingwu.org.roles import Cap
 
@@ -135,7 +135,7 @@ class CoerciveMeasure(models.Model):
 
     scope_unit_field = "case__unit"
     scope_owner_field = "case__lead_officer"
-    objects = ScopedManager()
+    objects = ScopedQuerySet.as_manager()
 
     workflow = Workflow(
         state_field="state",
@@ -244,7 +244,7 @@ class MeasureExtension(models.Model):
     approved_at = models.DateTimeField("批准时间")
 
     scope_unit_field = "measure__case__unit"
-    objects = ScopedManager()
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = "强制措施延长"

@@ -7,7 +7,7 @@ from typing import Any
 from django.db import models
 from django.utils import timezone
 
-from jingwu.core.scope import ScopedManager
+from jingwu.core.scope import ScopedQuerySet
 from jingwu.core.workflow import Transition, Workflow
 from jingwu.org.roles import Cap
 
@@ -117,7 +117,7 @@ class Review(models.Model):
 
     scope_unit_field = "case__unit"
     scope_owner_field = "case__lead_officer"
-    objects = ScopedManager()
+    objects = ScopedQuerySet.as_manager()
 
     workflow = Workflow(
         state_field="state",

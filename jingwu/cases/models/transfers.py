@@ -6,7 +6,7 @@ from datetime import datetime
 
 from django.db import models
 
-from jingwu.core.scope import ScopedManager
+from jingwu.core.scope import ScopedQuerySet
 
 
 class ProsecutionTransfer(models.Model):
@@ -29,7 +29,7 @@ class ProsecutionTransfer(models.Model):
 
     scope_unit_field = "case__unit"
     scope_owner_field = "case__lead_officer"
-    objects = ScopedManager()
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = "移送审查起诉"
@@ -68,7 +68,7 @@ class CentreVisit(models.Model):
 
     scope_unit_field = "case__unit"
     scope_owner_field = "case__lead_officer"
-    objects = ScopedManager()
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = "办案中心出入记录"

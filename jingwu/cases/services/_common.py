@@ -60,3 +60,8 @@ def aware(value: datetime | None, field: str, errors: Errors, *, required: bool 
 
 def perform(obj: models.Model, name: str, *, actor: Any, reason: str = "", **payload: Any) -> TransitionEvent:
     return workflow.perform(obj, name, actor=actor, reason=reason, payload=payload)
+
+
+def at_payload(at: datetime | None) -> dict[str, Any]:
+    """A transition's ``at`` payload; left out when not given, so the effect stamps the current time."""
+    return {"at": at} if at else {}

@@ -23,7 +23,7 @@ from jingwu.org.validators import birth_date_of, gender_of
 
 from ..models import Case, CaseCategory, Incident, Party
 from ..validators import case_number_for, normalise_id_number, normalise_uscc, validate_case_number
-from ._common import NOT_FOUND, Errors, aware, perform, require_cap, require_visible
+from ._common import NOT_FOUND, Errors, at_payload, aware, perform, require_cap, require_visible
 
 CASE_FIELDS = ("number", "kind", "title", "category", "summary", "amount_involved", "lead_officer", "unit", "state")
 MIN_HANDLING_OFFICERS = 2  # 公安机关办理刑事/行政案件程序规定: 不得少于二人
@@ -115,6 +115,7 @@ def case_create(
                 errors.add("number", "该单位本年度已有此案件编号 / the number exists for this unit and year")
     incidents = list(incidents)
     errors.raise_if_any()
+    assert accepted_at is not None  # aware() gives None only after recording an error, raised just above
     with transaction.atomic():
         require_unit_in_scope(actor, unit, Cap.HANDLE_CASE)
         visible = Incident.objects.visible_to(actor, Cap.HANDLE_CASE)
@@ -202,7 +203,7 @@ def case_update(
 
 def case_file(*, actor: Any, case: Case, at: datetime | None = None) -> Case:
     """立案: needs an approved review of the filing decision."""
-    perform(case, "file", actor=actor, **({"at": at} if at else {}))
+    perform(case, "file", actor=actor, **at_payload(at))
     return case
 
 
@@ -217,7 +218,7 @@ def case_investigate(*, actor: Any, case: Case) -> Case:
 
 
 def case_solve(*, actor: Any, case: Case, at: datetime | None = None) -> Case:
-    perform(case, "solve", actor=actor, **({"at": at} if at else {}))
+    perform(case, "solve", actor=actor, **at_payload(at))
     return case
 
 

@@ -36,9 +36,9 @@ def as_datetime(value: Any) -> datetime:
         match = _DT.match(str(value).strip())
         if not match:
             raise ValidationError(f"时间格式应为 YYYY-MM-DD HH:MM,实际为“{value}” / expected 2024-03-05 14:30")
-        parts = [int(g) if g else 0 for g in match.groups()]
+        year, month, day, hour, minute, second = (int(g) if g else 0 for g in match.groups())
         try:
-            moment = datetime(*parts)  # type: ignore[misc]
+            moment = datetime(year, month, day, hour, minute, second)
         except ValueError as exc:
             raise ValidationError(f"时间 {value} 不存在 / no such time") from exc
     return moment.replace(tzinfo=TZ) if moment.tzinfo is None else moment

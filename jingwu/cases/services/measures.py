@@ -13,7 +13,7 @@ from jingwu.core import audit
 from jingwu.org.roles import Cap
 
 from ..models import Case, CoerciveMeasure, Party, Review
-from ._common import Errors, perform, require_cap, require_visible
+from ._common import Errors, at_payload, perform, require_cap, require_visible
 
 ADMIN_KINDS = (CoerciveMeasure.Kind.ADMIN_DETENTION,)
 OPEN_MEASURE_STATES = (
@@ -81,7 +81,7 @@ def review_approve(*, actor: Any, review: Review, opinion: str = "") -> Review:
     with transaction.atomic():
         perform(review, "approve", actor=actor, opinion=(opinion or "").strip())
         if review.decision == Review.Decision.MEASURE and review.measure is not None:
-            measure = CoerciveMeasure.objects.get(pk=review.measure_id)
+            measure = CoerciveMeasure.objects.get(pk=review.measure.pk)
             if measure.state == CoerciveMeasure.State.REQUESTED and measure.kind != CoerciveMeasure.Kind.ARREST:
                 perform(measure, "approve", actor=actor)
     return review
@@ -179,7 +179,7 @@ def measure_reject(*, actor: Any, measure: CoerciveMeasure, reason: str) -> Coer
 def measure_start(*, actor: Any, measure: CoerciveMeasure, at: datetime | None = None) -> CoerciveMeasure:
     if at is not None and (timezone.is_naive(at) or at > timezone.now()):
         raise ValidationError({"started_at": "开始时间须带时区且不晚于现在 / aware and not in the future"})
-    perform(measure, "start", actor=actor, **({"at": at} if at else {}))
+    perform(measure, "start", actor=actor, **at_payload(at))
     return measure
 
 
@@ -191,5 +191,5 @@ def measure_extend(*, actor: Any, measure: CoerciveMeasure, hours: int, reason: 
 def measure_end(*, actor: Any, measure: CoerciveMeasure, reason: str, at: datetime | None = None) -> CoerciveMeasure:
     if at is not None and measure.started_at is not None and at < measure.started_at:
         raise ValidationError({"ended_at": "解除时间不能早于开始时间 / ended before it started"})
-    perform(measure, "end", actor=actor, reason=reason, why=(reason or "").strip(), **({"at": at} if at else {}))
+    perform(measure, "end", actor=actor, reason=reason, why=(reason or "").strip(), **at_payload(at))
     return measure

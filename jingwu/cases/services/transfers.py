@@ -46,12 +46,14 @@ def transfer_for_prosecution(
         errors.add("procuratorate", "请填写受理检察院 / name the procuratorate")
     at = aware(at or timezone.now(), "transferred_at", errors)
     errors.raise_if_any()
+    assert at is not None  # aware() gives None only after recording an error, raised just above
     with transaction.atomic():
         require_visible(actor, case, Cap.HANDLE_CASE)
-        already = ProsecutionTransfer.parties.through.objects.filter(
-            party_id__in=[p.pk for p in parties], prosecutiontransfer__case=case
-        ).values_list("party__name", flat=True)
-        already = list(already)
+        already = list(
+            ProsecutionTransfer.parties.through.objects.filter(
+                party_id__in=[p.pk for p in parties], prosecutiontransfer__case=case
+            ).values_list("party__name", flat=True)
+        )
         if already:
             raise ValidationError({"parties": f"已移送:{'、'.join(already)} / already transferred"})
         case.refresh_from_db()
@@ -107,6 +109,7 @@ def centre_entry(
         errors.add("safety_check_done", "入区须进行人身安全检查 / the safety check is mandatory on entry")
     entered_at = aware(entered_at or timezone.now(), "entered_at", errors)
     errors.raise_if_any()
+    assert entered_at is not None  # aware() gives None only after recording an error, raised just above
     with transaction.atomic():
         require_visible(actor, case, Cap.HANDLE_CASE)
         if CentreVisit.objects.filter(party=party, exited_at__isnull=True).exists():

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 
 from jingwu.core.deadlines import LIMIT_UNITS, SAME_DAY, WORKING_DAYS, WORKING_HOURS, LimitSpec
-from jingwu.core.scope import ScopedManager
+from jingwu.core.scope import ScopedQuerySet
 
 LIMIT_UNIT_CHOICES = [(k, v) for k, v in LIMIT_UNITS.items()]
 
@@ -100,7 +100,7 @@ class RoutingRule(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     scope_unit_field = "unit"
-    objects = ScopedManager()
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = "派单规则"

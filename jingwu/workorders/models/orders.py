@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models import Q
 
 from jingwu.core.fields import EncryptedTextField
-from jingwu.core.scope import ScopedManager, ScopedQuerySet
+from jingwu.core.scope import ScopedQuerySet
 from jingwu.core.workflow import Transition, Workflow
 from jingwu.org.roles import Cap
 
@@ -55,8 +55,7 @@ def _membership_prefixes(user: Any) -> list[str]:
     return prefixes
 
 
-class WorkOrderManager(ScopedManager.from_queryset(WorkOrderQuerySet)):  # type: ignore[misc]
-    pass
+WorkOrderManager = models.Manager.from_queryset(WorkOrderQuerySet)
 
 
 # --- guards and effects (the request rows live in steps.py; they are reached through the order) --------

@@ -89,14 +89,21 @@ def completion_clock(order: WorkOrder) -> Clock | None:
         for s in SuspensionRequest.objects.filter(
             order=order, status=RequestStatus.APPROVED, paused_at__gte=order.clock_started_at
         ).order_by("paused_at")
+        if s.paused_at is not None  # always: ``paused_at__gte`` leaves out NULL
     ]
     extensions = [
-        Extension(approved_at=e.decided_at, new_due=e.new_due_at)
+        Extension(approved_at=_decided_at(e), new_due=e.new_due_at)
         for e in ExtensionRequest.objects.filter(
             order=order, status=RequestStatus.APPROVED, clock_round=order.reopen_count
         ).order_by("decided_at")
     ]
     return Clock(order.clock_started_at, order.category.complete_limit, pauses, extensions, order.unit)
+
+
+def _decided_at(request: ExtensionRequest) -> datetime:
+    if request.decided_at is None:  # an approved request always carries its decision time
+        raise TypeError("已批准的延期缺少批准时间 / an approved extension has no decided_at")
+    return request.decided_at
 
 
 def current_due(order: WorkOrder, at: datetime) -> datetime | None:

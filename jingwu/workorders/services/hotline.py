@@ -87,9 +87,9 @@ def as_aware_datetime(value: Any) -> datetime:
     match = _DT.match(str(value).strip())
     if not match:
         raise ValidationError("时间格式应为 YYYY-MM-DD HH:MM / expected a date and time")
-    parts = [int(p) if p else 0 for p in match.groups()]
+    year, month, day, hour, minute, second = (int(p) if p else 0 for p in match.groups())
     try:
-        return datetime(*parts, tzinfo=TZ)  # type: ignore[misc]
+        return datetime(year, month, day, hour, minute, second, tzinfo=TZ)
     except ValueError:
         raise ValidationError("时间不存在 / no such date or time") from None
 
@@ -155,7 +155,7 @@ def hotline_import(
     config = platforms().get(platform)
     if config is None:
         raise ValidationError({"platform": f"未配置的热线平台“{platform}” / unknown platform"})
-    seen: dict[str, int] = {}
+    seen: dict[str | None, int] = {}  # source number -> first row carrying it
 
     def check(row: ImportRow) -> None:
         number = row.values.get("source_number")

@@ -101,8 +101,11 @@ def urge_overdue(now: datetime | None = None) -> dict[str, int]:
     urged = noticed = 0
     after = notice_after_working_days()
     for order in late.iterator(chunk_size=500):
-        key = f"auto:{order.due_at.astimezone(TZ):%Y%m%d%H%M}"
-        content = f"工单{order.number}已超过办结时限({order.due_at.astimezone(TZ):%Y-%m-%d %H:%M}),请抓紧办理。"
+        if order.due_at is None:  # never: ``due_at__lt`` leaves out NULL
+            continue
+        due = order.due_at.astimezone(TZ)
+        key = f"auto:{due:%Y%m%d%H%M}"
+        content = f"工单{order.number}已超过办结时限({due:%Y-%m-%d %H:%M}),请抓紧办理。"
         if _issue(order, SupervisionNotice.Kind.URGE, actor=None, content=content, at=now, key=key):
             urged += 1
             order.refresh_from_db()
