@@ -6,6 +6,8 @@ from jingwu.org.api.views import ObtainTokenView
 urlpatterns = [
     path("auth/token/", ObtainTokenView.as_view(), name="api-token"),
     path("org/", include("jingwu.org.api.urls")),
+    path("workorders/", include("jingwu.workorders.api.urls")),
+    path("cases/", include("jingwu.cases.api.urls")),
     # Last: any other path ending in "/" is a JSON 404 (paths without the slash still get
     # APPEND_SLASH's redirect first, then land here).
     re_path(r"^(?:.*/)?$", api_not_found),

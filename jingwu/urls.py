@@ -16,6 +16,10 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("org/", include("jingwu.org.urls")),
     path("core/", include("jingwu.core.urls")),
+    path("workorders/", include("jingwu.workorders.urls")),
+    path("cases/", include("jingwu.cases.urls")),
+    path("open311/v2/", include("jingwu.workorders.open311.urls")),
+    path("disclosure/", include("jingwu.cases.disclosure.urls")),
     path("api/v1/", include("jingwu.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", core_api.api_docs, name="api-docs"),  # vendored Swagger UI, no CDN
