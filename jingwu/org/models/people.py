@@ -17,10 +17,14 @@ class PersonQuerySet(ScopedQuerySet["Person"]):
         text = text.strip()
         if not text:
             return self
-        q = Q(name__icontains=text) | Q(police_number__iexact=text)
+        # Each branch can use an index (警号 exact; pinyin prefixes); a name substring is searched
+        # only for text that can occur in a Chinese name, so "zsf" never scans every name.
+        q = Q(police_number=text.upper())
         lowered = text.lower()
         if lowered.isascii() and lowered.isalpha():
             q |= Q(name_initials__startswith=lowered) | Q(name_pinyin__startswith=lowered)
+        else:
+            q |= Q(name__icontains=text)
         if len(text) in (15, 18) and text[:-1].isdigit():
             q |= Q(id_number_index=crypto.blind_index(text.upper()))
         return self.filter(q)
@@ -98,7 +102,12 @@ class Person(models.Model):
         verbose_name = pgettext_lazy("field", "人员")
         verbose_name_plural = _("人员")
         ordering = ["unit__path", "kind", "police_number"]
-        indexes = [models.Index(fields=["unit", "status", "kind"])]
+        indexes = [
+            models.Index(fields=["unit", "status", "kind"]),
+            # The people list sorts by these; with the unique 警号 as tie-breaker a page is an index range.
+            models.Index(fields=["joined_on", "police_number"], name="person_joined_idx"),
+            models.Index(fields=["name_pinyin", "police_number"], name="person_pinyin_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name}({self.police_number})"
