@@ -38,6 +38,13 @@ def _dates(request: HttpRequest) -> tuple[dt.date, dt.date, str]:
     return period.start, period.end, ""
 
 
+def _chart_value(metric: Any, value: Any) -> Any:
+    """Rates are fractions in the registry; the chart shows percent like the figures do."""
+    if value is None or metric.kind != "rate":
+        return value
+    return round(float(value) * 100, 1)
+
+
 def _indented(units: Any) -> list[Any]:
     out = list(units)
     top = min((u.depth for u in out), default=1)
@@ -77,6 +84,22 @@ def metric_detail(request: HttpRequest, name: str) -> HttpResponse:
         page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
         table = [[column.value(obj) for column in columns] for obj in page.object_list]
 
+    trend = [
+        {
+            "month": point.month.strftime("%Y-%m"),
+            "value": point.figure.as_dict()["value"],
+            "display": point.figure.display,
+            "query": urlencode(
+                {
+                    "unit": unit.code,
+                    "from": point.figure.period.start.isoformat(),
+                    "to": point.figure.period.end.isoformat(),
+                    "which": which,
+                }
+            ),
+        }
+        for point in metrics.trend(name, unit, start, end, user)
+    ]
     base_query = {"unit": unit.code, "from": start.isoformat(), "to": end.isoformat()}
     children = [
         {"row": row, "query": urlencode({**base_query, "unit": row.unit.code, "which": which})}
@@ -100,6 +123,13 @@ def metric_detail(request: HttpRequest, name: str) -> HttpResponse:
             "table": table,
             "page": page,
             "children": children,
+            "trend": trend,
+            "trend_chart": {
+                "label": str(metric.label),
+                "kind": metric.kind,
+                "months": [p["month"] for p in trend],
+                "values": [_chart_value(metric, p["value"]) for p in trend],
+            },
             "query": urlencode({**base_query, "which": which}),
             "base_query": urlencode(base_query),
         },
