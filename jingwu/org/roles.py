@@ -44,6 +44,7 @@ class Cap:
     HANDLE_CASE = "cases.handle"
     REVIEW_CASE = "cases.review"
     APPROVE_CASE = "cases.approve"
+    PARTNER = "cases.partner"  # 合作单位账号: only its own agency's inter-agency transfers
 
 
 @dataclass(frozen=True)
@@ -158,6 +159,13 @@ ROLES: dict[str, RoleDef] = {
             admin_triad=True,
             requires_otp=True,
             description=_("查阅与导出审计日志"),
+        ),
+        RoleDef(
+            "partner",
+            _("合作单位账号"),
+            Scope.OWN,
+            frozenset({Cap.PARTNER}),
+            description=_("水利局、生态环境局等合作单位:仅见本单位的行刑衔接移送"),
         ),
     ]
 }
