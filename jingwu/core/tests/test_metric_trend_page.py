@@ -21,12 +21,18 @@ def test_metric_page_shows_monthly_trend_matching_compute(client, org):
     )
     assert response.status_code == 200
     html = response.content.decode()
-    data = json.loads(re.search(r'<script id="jw-trend-data" type="application/json">(.*?)</script>', html, re.S).group(1))
+    data = json.loads(
+        re.search(r'<script id="jw-trend-data" type="application/json">(.*?)</script>', html, re.S).group(1)
+    )
     assert data["months"] == ["2026-01", "2026-02", "2026-03", "2026-04"]
     expected = [
         metrics.compute("org.police_count", org.brigade, start, end, user=org.leader).value
-        for start, end in [("2026-01-01", "2026-01-31"), ("2026-02-01", "2026-02-28"), ("2026-03-01", "2026-03-31"),
-                           ("2026-04-01", "2026-04-30")]
+        for start, end in [
+            ("2026-01-01", "2026-01-31"),
+            ("2026-02-01", "2026-02-28"),
+            ("2026-03-01", "2026-03-31"),
+            ("2026-04-01", "2026-04-30"),
+        ]
     ]
     assert data["values"] == expected
     assert data["values"][2] == data["values"][1] + 1  # the March joiner counts from March on
