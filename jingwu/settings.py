@@ -255,6 +255,18 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "UnitKindEnum": "jingwu.org.models.Unit.Kind",
         "PersonKindEnum": "jingwu.org.models.Person.Kind",
+        # 接诉即办 API
+        "WorkOrderStateEnum": "jingwu.workorders.models.WorkOrder.State",
+        "WorkOrderSourceEnum": "jingwu.workorders.models.WorkOrder.Source",
+        "WorkOrderSatisfactionEnum": "jingwu.workorders.models.WorkOrder.Satisfaction",
+        "WorkOrderLimitUnitEnum": "jingwu.workorders.models.config.LIMIT_UNIT_CHOICES",
+        "WorkOrderReturnReasonEnum": "jingwu.workorders.models.ReturnRequest.Reason",
+        # 警情与案件 API
+        "CaseKindEnum": "jingwu.cases.models.Case.Kind",
+        "CaseStateEnum": "jingwu.cases.models.Case.State",
+        "IncidentStateEnum": "jingwu.cases.models.Incident.State",
+        "PartyKindEnum": "jingwu.cases.models.Party.Kind",
+        "PartyRoleEnum": "jingwu.cases.models.Party.Role",
     },
 }
 

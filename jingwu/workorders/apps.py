@@ -10,6 +10,6 @@ class WorkordersConfig(AppConfig):
         # The home page's 待办 lists what the user must sign for, handle, call back or approve.
         from jingwu.core.home import register_pending
 
-        from .selectors import pending_items
+        from .mywork import pending_items  # my work, each item linking to its order
 
         register_pending(pending_items)

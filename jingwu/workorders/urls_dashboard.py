@@ -1,3 +1,10 @@
-"""Routes filled in by the module that owns them; included from the app's urls.py."""
+"""接诉即办驾驶舱 and the monthly 通报 (mounted at /workorders/dashboard/, namespace "workorders")."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import views_dashboard
+
+urlpatterns = [
+    path("", views_dashboard.dashboard, name="dashboard"),
+    path("report.docx", views_dashboard.report_docx, name="dashboard-report"),
+]

@@ -1,3 +1,16 @@
-"""Routes filled in by the module that owns them; included from the app's urls.py."""
+"""Pages of 接诉即办 (list, intake, detail with its actions, my work); included from the app's urls.py."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from .views import actions, pages
+
+urlpatterns = [
+    path("", pages.order_list, name="list"),
+    path("export/", pages.order_export, name="export"),
+    path("intake/", pages.order_intake, name="intake"),
+    path("mine/", pages.my_work, name="my-work"),
+    path("<int:pk>/", pages.order_detail, name="detail"),
+    path("<int:pk>/repeats/", pages.order_repeats, name="repeats"),
+    path("<int:pk>/reveal/", pages.order_reveal, name="reveal"),
+    path("<int:pk>/act/<slug:action>/", actions.order_act, name="act"),
+]

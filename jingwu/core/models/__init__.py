@@ -1,6 +1,7 @@
 from .audit import AuditLane, AuditLog
 from .calendar import CalendarDay, WorkSchedule
 from .notifications import Notification, NotificationChannel
+from .saved_filters import SavedFilter
 from .security import UserSession
 from .workflow import TransitionEvent
 
@@ -10,6 +11,7 @@ __all__ = [
     "CalendarDay",
     "Notification",
     "NotificationChannel",
+    "SavedFilter",
     "TransitionEvent",
     "UserSession",
     "WorkSchedule",

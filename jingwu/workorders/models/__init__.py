@@ -1,6 +1,7 @@
 """Models of 接诉即办 (see each model's docstring for who sees and changes it)."""
 
 from .config import Category, RoutingRule
+from .open311 import ApiKey, Open311Account, Open311Request  # noqa: F401  (Open311 GeoReport v2)
 from .orders import Assignment, OrderSource, RepeatLink, WorkOrder
 from .steps import (
     Appeal,

@@ -265,8 +265,9 @@ def work_order_contact(
     *, actor: Any, order: WorkOrder, channel: str, result: str, contacted_at: datetime | None = None
 ) -> Contact:
     """Record a contact with the citizen; the first one starts 办理中 and sets ``first_contact_at``."""
+    # "Now" is read once: with no time given the contact happens now, which is never "in the future".
     now = now_or(None)
-    at = now_or(contacted_at)
+    at = now_or(contacted_at) if contacted_at is not None else now
     order = _fresh(order)
     require(channel in Contact.Channel.values, "channel", "请选择联系方式 / choose a channel")
     result = (result or "").strip()

@@ -239,3 +239,15 @@ def test_approved_return_goes_back_to_the_dispatcher_and_counts_as_a_bounce(org)
     order.refresh_from_db()
     assert order.response_due_at == t("2023-05-08 11:10")  # the clock did not restart
     assert order.due_at == t("2023-05-11 18:00")
+
+
+def test_contact_without_a_time_is_recorded_now(org):
+    """Regression: a contact sent with no explicit time was refused as "in the future"."""
+    from django.utils import timezone
+
+    order = intake(org, at="2023-05-08 09:00")
+    services.work_order_dispatch(actor=org.leader, order=order, unit=org.squadron_a, at=t("2023-05-08 09:10"))
+    services.work_order_accept(actor=org.lead_a, order=order, at=t("2023-05-08 09:30"))
+    before = timezone.now()
+    contact = services.work_order_contact(actor=org.lead_a, order=order, channel="phone", result="已联系")
+    assert before <= contact.contacted_at <= timezone.now()

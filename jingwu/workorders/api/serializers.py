@@ -1,0 +1,249 @@
+"""Serializers of the 接诉即办 API. Reads show the citizen's phone only masked; input serializers
+only shape and type-check the payload — the rules (phone format, scope of the target unit, state
+of the order …) live in ``workorders.services`` and come back as field errors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from jingwu.org.api.serializers import UnitCodeField
+from jingwu.org.roles import Cap
+
+from ..models import Category, Completion, Contact, ReturnRequest, WorkOrder
+
+TEXT_MAX = 2000
+
+
+def _no_nul(value: str) -> None:
+    if "\x00" in value:
+        raise serializers.ValidationError("不能包含空字符 / must not contain NUL characters")
+
+
+class CleanCharField(serializers.CharField):
+    """A CharField refusing NUL characters (PostgreSQL cannot store them)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.validators.append(_no_nul)
+
+
+# --- reads -------------------------------------------------------------------------------------
+
+
+class CategorySerializer(serializers.ModelSerializer):
+    parent = serializers.CharField(  # type: ignore[assignment]  # a field named like Field.parent
+        source="parent.code", read_only=True, allow_null=True, default=None, help_text="上级类别编码 / parent code"
+    )
+    urgency_display = serializers.CharField(source="get_urgency_display", read_only=True)
+
+    class Meta:
+        model = Category
+        fields = [
+            "code",
+            "name",
+            "parent",
+            "urgency",
+            "urgency_display",
+            "is_complaint",
+            "sign_for_amount",
+            "sign_for_unit",
+            "complete_amount",
+            "complete_unit",
+            "callback_days",
+        ]
+        read_only_fields = fields
+
+
+class WorkOrderSerializer(serializers.ModelSerializer):
+    """One order as the caller may see it: the phone masked (138****1234), units by code."""
+
+    citizen_phone = serializers.CharField(source="masked_phone", read_only=True, help_text="脱敏 / masked")
+    category = serializers.CharField(source="category.code", read_only=True)
+    category_name = serializers.CharField(source="category.name", read_only=True)
+    unit = serializers.CharField(source="unit.code", read_only=True, help_text="主办单位机构代码 / lead unit code")
+    unit_name = serializers.CharField(source="unit.name", read_only=True)
+    state_display = serializers.CharField(source="get_state_display", read_only=True)
+    source_display = serializers.CharField(source="get_source_display", read_only=True)
+    satisfaction_display = serializers.CharField(source="get_callback_satisfaction_display", read_only=True)
+    callback_satisfaction = serializers.ChoiceField(
+        choices=WorkOrder.Satisfaction.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text="空:尚无回答 / blank: none yet",
+    )
+
+    class Meta:
+        model = WorkOrder
+        fields = [
+            "id",
+            "number",
+            "source",
+            "source_display",
+            "source_number",
+            "citizen_name",
+            "citizen_phone",
+            "address",
+            "latitude",
+            "longitude",
+            "category",
+            "category_name",
+            "content",
+            "received_at",
+            "state",
+            "state_display",
+            "unit",
+            "unit_name",
+            "dispatched_at",
+            "response_due_at",
+            "due_at",
+            "accepted_at",
+            "first_contact_at",
+            "completed_at",
+            "callback_due_at",
+            "called_back_at",
+            "callback_resolved",
+            "callback_satisfaction",
+            "satisfaction_display",
+            "return_count",
+            "rejected_return_count",
+            "reopen_count",
+            "urge_count",
+            "exempted",
+            "complaint_about_officer",
+        ]
+        read_only_fields = fields
+
+
+class RepeatCandidateSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="order.pk")
+    number = serializers.CharField(source="order.number")
+    reason = serializers.CharField(help_text="phone: 同一来电号码;address: 同一地址且内容相似")
+    reason_display = serializers.CharField(source="reason_label")
+    similarity = serializers.FloatField()
+
+
+class IntakeResultSerializer(serializers.Serializer):
+    order = WorkOrderSerializer()
+    repeat_candidates = RepeatCandidateSerializer(many=True, source="candidates")
+
+
+class FigureSerializer(serializers.Serializer):
+    metric = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a field named like Field.label
+    version = serializers.CharField()
+    kind = serializers.CharField(help_text="rate / count / score")
+    unit = serializers.CharField()
+    unit_name = serializers.CharField()
+    start = serializers.DateField(help_text="期间起 / from")
+    end = serializers.DateField(help_text="期间止 / to")
+    value = serializers.FloatField(allow_null=True, help_text="比率为 0..1;分母为 0 时为 null / null when undefined")
+    numerator = serializers.FloatField(allow_null=True)
+    denominator = serializers.FloatField(allow_null=True)
+    display = serializers.CharField()
+
+
+class FiguresSerializer(serializers.Serializer):
+    unit = serializers.CharField()
+    unit_name = serializers.CharField()
+    start = serializers.DateField()
+    end = serializers.DateField()
+    sentence = serializers.CharField(help_text="期间综述 / the period summary sentence")
+    figures = FigureSerializer(many=True)
+
+
+# --- writes ------------------------------------------------------------------------------------
+
+
+class CategoryCodeField(serializers.SlugRelatedField):
+    default_error_messages = {
+        "does_not_exist": "诉求类别 {value} 不存在或未启用 / category {value} not found",
+        "invalid": "请填写类别编码 / give a category code",
+    }
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(slug_field="code", queryset=Category.objects.filter(active=True), **kwargs)
+
+    def to_internal_value(self, data: Any) -> Category:
+        if not isinstance(data, str) or not data.strip() or len(data) > 32 or "\x00" in data:
+            self.fail("invalid")
+        return super().to_internal_value(data.strip())
+
+
+@extend_schema_field({"type": "string", "example": "150621000100"})
+class WorkOrderUnitField(UnitCodeField):
+    pass
+
+
+class IntakeSerializer(serializers.Serializer):
+    category = CategoryCodeField(help_text="诉求类别编码 / category code (see /categories/)")
+    content = CleanCharField(max_length=5000, help_text="诉求内容 / what the citizen asks")
+    citizen_phone = CleanCharField(max_length=30, help_text="联系电话 / phone number")
+    citizen_name = CleanCharField(max_length=50, required=False, allow_blank=True, default="")
+    address = CleanCharField(max_length=200, required=False, allow_blank=True, default="")
+    latitude = serializers.DecimalField(max_digits=9, decimal_places=6, required=False, allow_null=True, default=None)
+    longitude = serializers.DecimalField(max_digits=10, decimal_places=6, required=False, allow_null=True, default=None)
+    source_number = CleanCharField(
+        max_length=64, required=False, allow_blank=True, default="", help_text="来源系统的工单号 / the caller's number"
+    )
+    received_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    intake_unit = WorkOrderUnitField(
+        capability=Cap.WORKORDER_INTAKE, required=False, allow_null=True, default=None, help_text="受理单位代码"
+    )
+    accused_unit = WorkOrderUnitField(
+        capability=Cap.WORKORDER_INTAKE,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="涉警投诉:被投诉单位代码 / for a complaint about the police: the accused unit",
+    )
+
+
+class DispatchSerializer(serializers.Serializer):
+    unit = WorkOrderUnitField(
+        capability=Cap.WORKORDER_DISPATCH,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="承办单位代码;不填则按派单规则 / target unit; empty: by the routing rules",
+    )
+    reason = CleanCharField(max_length=TEXT_MAX, required=False, allow_blank=True, default="")
+
+
+class EmptySerializer(serializers.Serializer):
+    """No body needed."""
+
+
+class ReturnSerializer(serializers.Serializer):
+    reason_code = serializers.ChoiceField(choices=ReturnRequest.Reason.choices)
+    reason = CleanCharField(max_length=TEXT_MAX, help_text="退单说明 / why")
+
+
+class ReturnDecisionSerializer(serializers.Serializer):
+    approve = serializers.BooleanField(help_text="true 同意退单;false 驳回(计入推诿)")
+    decision = CleanCharField(max_length=TEXT_MAX, required=False, allow_blank=True, default="")
+
+
+class ContactSerializer(serializers.Serializer):
+    channel = serializers.ChoiceField(choices=Contact.Channel.choices)
+    result = CleanCharField(max_length=TEXT_MAX)
+    contacted_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+
+
+class CompleteSerializer(serializers.Serializer):
+    reply = CleanCharField(max_length=TEXT_MAX, help_text="答复内容 / the reply to the citizen")
+    result = serializers.ChoiceField(choices=Completion.Result.choices)
+
+
+class CallbackSerializer(serializers.Serializer):
+    reached = serializers.BooleanField()
+    resolved = serializers.BooleanField(required=False, allow_null=True, default=None)
+    satisfaction = serializers.ChoiceField(
+        choices=WorkOrder.Satisfaction.choices, required=False, allow_blank=True, default=""
+    )
+    comment = CleanCharField(max_length=TEXT_MAX, required=False, allow_blank=True, default="")
+    new_due_at = serializers.DateTimeField(
+        required=False, allow_null=True, default=None, help_text="重办期限 / deadline of a reopened order"
+    )

@@ -1,0 +1,318 @@
+"""接诉即办 API: orders (scoped list and detail, intake, one POST endpoint per step), categories and
+the figures. Thin: reads through ``visible_to``, writes through ``workorders.services``, figures
+through the metric definitions; errors in the shared JSON format (``core.api``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
+
+from django.utils import timezone
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import exceptions, mixins, permissions, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from jingwu.core import metrics
+from jingwu.core.api import READ_ERRORS, ErrorSerializer, HasCapability, StableOrderingFilter, error_responses
+from jingwu.core.workflow import TransitionNotAllowed
+from jingwu.org.models import Unit, User
+from jingwu.org.roles import Cap
+
+from .. import services
+from ..models import Category, RequestStatus, WorkOrder
+from ..selectors import period_summary
+from .filters import WorkOrderFilter
+from .serializers import (
+    CallbackSerializer,
+    CategorySerializer,
+    CompleteSerializer,
+    ContactSerializer,
+    DispatchSerializer,
+    EmptySerializer,
+    FiguresSerializer,
+    IntakeResultSerializer,
+    IntakeSerializer,
+    ReturnDecisionSerializer,
+    ReturnSerializer,
+    WorkOrderSerializer,
+)
+
+T = TypeVar("T")
+
+LIST_ERRORS = (400, 401, 403, 404)  # 404: a page number past the end
+CREATE_ERRORS = (400, 401, 403)
+STEP_RESPONSES: dict[int, Any] = {
+    200: WorkOrderSerializer,
+    **error_responses(400, 401, 403, 404),
+    409: OpenApiResponse(
+        ErrorSerializer,
+        description="当前状态或条件不允许此操作 / the order's state or a rule does not allow this step now",
+    ),
+}
+FIGURE_KEYS = (
+    "response_rate",
+    "resolution_rate",
+    "satisfaction_rate",
+    "composite",
+    "completed",
+    "overdue",
+    "shirked",
+    "reopen_rate",
+)
+
+
+def _actor(request: Request) -> User:
+    """The signed-in caller (the permission classes have already turned anonymous callers away)."""
+    return cast(User, request.user)
+
+
+class StepRefused(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "conflict"
+    default_detail = "当前不能执行此操作 / this step is not allowed now"
+
+
+def _run(step: Callable[[], T]) -> T:
+    """Call a service; a refused transition answers 404 (scope), 403 (capability) or 409."""
+    try:
+        return step()
+    except TransitionNotAllowed as exc:
+        if exc.code == "scope":
+            raise exceptions.NotFound("未找到 / not found") from None
+        if exc.code == "capability":
+            raise exceptions.PermissionDenied(exc.message) from None
+        refused = StepRefused(exc.message)
+        refused.default_code = exc.code  # the body's "error": state / guard / self_approval / stale …
+        raise refused from None
+    except (ValueError, OverflowError) as exc:  # e.g. a deadline in a year without a working calendar
+        raise exceptions.ValidationError({"non_field_errors": [str(exc)]}) from None
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="工单列表 / list work orders",
+        responses={200: WorkOrderSerializer(many=True), **error_responses(*LIST_ERRORS)},
+    ),
+    retrieve=extend_schema(
+        summary="工单详情(电话脱敏)/ a work order (phone masked)",
+        responses={200: WorkOrderSerializer, **error_responses(*READ_ERRORS)},
+    ),
+)
+class WorkOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Work orders of the caller's data scope (complaints about the caller's own unit excluded).
+    Each step is a POST on the order calling its service; the order comes back as it now stands."""
+
+    permission_classes = [HasCapability]
+    serializer_class = WorkOrderSerializer
+    filter_backends = [DjangoFilterBackend, StableOrderingFilter]
+    filterset_class = WorkOrderFilter
+    ordering_fields = ["received_at", "dispatched_at", "due_at", "completed_at", "number"]
+    ordering = ["-received_at"]
+    lookup_value_converter = "int"
+    required_capabilities = {
+        "list": Cap.VIEW_WORKORDER,
+        "retrieve": Cap.VIEW_WORKORDER,
+        "create": Cap.WORKORDER_INTAKE,
+        "dispatch_order": Cap.WORKORDER_DISPATCH,
+        "accept": Cap.WORKORDER_HANDLE,
+        "return_order": Cap.WORKORDER_HANDLE,
+        "decide_return": Cap.WORKORDER_DISPATCH,
+        "contact": Cap.WORKORDER_HANDLE,
+        "complete": Cap.WORKORDER_HANDLE,
+        "callback": Cap.WORKORDER_CALLBACK,
+    }
+
+    def get_queryset(self) -> Any:
+        # Steps look the order up through the scope of the capability they need: an order the
+        # caller cannot act on does not exist for that step (404).
+        capability = self.required_capabilities.get(getattr(self, "action", "") or "", Cap.VIEW_WORKORDER)
+        if capability == Cap.WORKORDER_INTAKE:
+            capability = Cap.VIEW_WORKORDER
+        return WorkOrder.objects.visible_to(_actor(self.request), capability).select_related("category", "unit")
+
+    def _show(self, order: WorkOrder, code: int = status.HTTP_200_OK) -> Response:
+        fresh = WorkOrder.objects.select_related("category", "unit").get(pk=order.pk)
+        return Response(WorkOrderSerializer(fresh, context=self.get_serializer_context()).data, status=code)
+
+    def _payload(self, serializer_class: type[Any]) -> dict[str, Any]:
+        payload = serializer_class(data=self.request.data, context=self.get_serializer_context())
+        payload.is_valid(raise_exception=True)
+        return dict(payload.validated_data)
+
+    @extend_schema(
+        summary="受理工单(接口渠道)/ take in a demand through the API",
+        request=IntakeSerializer,
+        responses={201: IntakeResultSerializer, **error_responses(*CREATE_ERRORS)},
+    )
+    def create(self, request: Request) -> Response:
+        data = self._payload(IntakeSerializer)
+        received_at = data.get("received_at")
+        if received_at is not None and not (
+            received_at.year >= 2000 and received_at <= timezone.now() + dt.timedelta(minutes=5)
+        ):
+            raise exceptions.ValidationError(
+                {"received_at": ["受理时间不能晚于当前时间或早于2000年 / must not be in the future or before 2000"]}
+            )
+        result = _run(lambda: services.work_order_intake(actor=_actor(request), source=WorkOrder.Source.API, **data))
+        body = IntakeResultSerializer(result, context=self.get_serializer_context()).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+    @extend_schema(summary="派单 / dispatch", request=DispatchSerializer, responses=STEP_RESPONSES)
+    @action(detail=True, methods=["post"], url_path="dispatch", url_name="dispatch")
+    def dispatch_order(self, request: Request, pk: int | None = None) -> Response:
+        order = self.get_object()
+        data = self._payload(DispatchSerializer)
+        _run(lambda: services.work_order_dispatch(actor=_actor(request), order=order, **data))
+        return self._show(order)
+
+    @extend_schema(summary="签收 / sign for", request=EmptySerializer, responses=STEP_RESPONSES)
+    @action(detail=True, methods=["post"])
+    def accept(self, request: Request, pk: int | None = None) -> Response:
+        order = self.get_object()
+        _run(lambda: services.work_order_accept(actor=_actor(request), order=order))
+        return self._show(order)
+
+    @extend_schema(summary="退单 / return the order", request=ReturnSerializer, responses=STEP_RESPONSES)
+    @action(detail=True, methods=["post"], url_path="return", url_name="return")
+    def return_order(self, request: Request, pk: int | None = None) -> Response:
+        order = self.get_object()
+        data = self._payload(ReturnSerializer)
+        _run(lambda: services.work_order_return(actor=_actor(request), order=order, **data))
+        return self._show(order)
+
+    @extend_schema(
+        summary="审批退单 / approve or reject the pending return",
+        request=ReturnDecisionSerializer,
+        responses=STEP_RESPONSES,
+    )
+    @action(detail=True, methods=["post"], url_path="decide-return", url_name="decide-return")
+    def decide_return(self, request: Request, pk: int | None = None) -> Response:
+        order = self.get_object()
+        data = self._payload(ReturnDecisionSerializer)
+        pending = order.return_requests.filter(status=RequestStatus.PENDING).order_by("-id").first()
+        if pending is None:
+            refused = StepRefused("没有待审批的退单申请 / no pending return request")
+            refused.default_code = "guard"
+            raise refused
+        _run(lambda: services.return_decide(actor=_actor(request), request=pending, **data))
+        return self._show(order)
+
+    @extend_schema(summary="联系诉求人 / record a contact", request=ContactSerializer, responses=STEP_RESPONSES)
+    @action(detail=True, methods=["post"])
+    def contact(self, request: Request, pk: int | None = None) -> Response:
+        order = self.get_object()
+        data = self._payload(ContactSerializer)
+        # The service compares the contact time with its own "now", read first: give it ours.
+        data["contacted_at"] = data.get("contacted_at") or timezone.now()
+        _run(lambda: services.work_order_contact(actor=_actor(request), order=order, **data))
+        return self._show(order)
+
+    @extend_schema(summary="办结 / complete", request=CompleteSerializer, responses=STEP_RESPONSES)
+    @action(detail=True, methods=["post"])
+    def complete(self, request: Request, pk: int | None = None) -> Response:
+        order = self.get_object()
+        data = self._payload(CompleteSerializer)
+        _run(lambda: services.work_order_complete(actor=_actor(request), order=order, **data))
+        return self._show(order)
+
+    @extend_schema(summary="回访 / call back", request=CallbackSerializer, responses=STEP_RESPONSES)
+    @action(detail=True, methods=["post"])
+    def callback(self, request: Request, pk: int | None = None) -> Response:
+        order = self.get_object()
+        data = self._payload(CallbackSerializer)
+        _run(lambda: services.work_order_callback(actor=_actor(request), order=order, **data))
+        return self._show(order)
+
+
+class CanWorkOrders(permissions.BasePermission):
+    """Anyone who views or takes in work orders (categories are configuration, not unit data)."""
+
+    message = "您没有接诉即办的权限 / you do not work on work orders"
+
+    def has_permission(self, request: Any, view: Any) -> bool:
+        user = request.user
+        if not (user and user.is_authenticated):
+            return False
+        return bool(user.has_cap(Cap.VIEW_WORKORDER) or user.has_cap(Cap.WORKORDER_INTAKE))
+
+
+class CategoryListView(APIView):
+    """The active demand categories (咨询, 求助, 投诉 …) with their limits."""
+
+    permission_classes = [CanWorkOrders]
+
+    @extend_schema(
+        summary="诉求类别 / demand categories",
+        responses={200: CategorySerializer(many=True), **error_responses(401, 403)},
+    )
+    def get(self, request: Request) -> Response:
+        categories = Category.objects.filter(active=True).select_related("parent").order_by("order", "code")
+        return Response(CategorySerializer(categories, many=True).data)
+
+
+def _date_param(request: Request, name: str, default: Any) -> Any:
+    raw = request.query_params.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        return metrics.Period.of(raw, raw).start
+    except ValueError as exc:
+        raise exceptions.ValidationError({name: [str(exc)]}) from None
+
+
+class FiguresView(APIView):
+    """The 接诉即办 figures of a unit subtree and a period (每项含分子、分母与口径版本), and the
+    period sentence. Counted only over what the caller may see."""
+
+    permission_classes = [HasCapability]
+    required_capabilities = {"get": Cap.VIEW_WORKORDER}
+
+    @extend_schema(
+        summary="接诉即办指标 / the work-order figures",
+        parameters=[
+            OpenApiParameter("unit", OpenApiTypes.STR, description="单位机构代码;默认本人范围的最高单位"),
+            OpenApiParameter("from", OpenApiTypes.DATE, description="期间起(含),默认本年1月1日"),
+            OpenApiParameter("to", OpenApiTypes.DATE, description="期间止(含),默认今天"),
+        ],
+        responses={200: FiguresSerializer, **error_responses(400, 401, 403, 404)},
+    )
+    def get(self, request: Request) -> Response:
+        user = _actor(request)
+        today = timezone.localdate()
+        start = _date_param(request, "from", today.replace(month=1, day=1))
+        end = _date_param(request, "to", today)
+        if start > end:
+            raise exceptions.ValidationError({"from": ["开始日期晚于结束日期 / the period starts after it ends"]})
+        if end.year > 9998:
+            raise exceptions.ValidationError({"to": ["日期超出范围 / date out of range"]})
+        units = Unit.objects.visible_to(user, Cap.VIEW_WORKORDER).exclude(kind=Unit.Kind.PARTY_BRANCH)
+        code = (request.query_params.get("unit") or "").strip()
+        unit = units.filter(code=code[:12]).first() if code else units.order_by("depth", "path").first()
+        if unit is None:
+            raise exceptions.NotFound("未找到单位 / unit not found")
+        try:
+            figures = [metrics.compute(f"workorders.{key}", unit, start, end, user=user) for key in FIGURE_KEYS]
+            sentence = period_summary(unit, start, end, user=user).sentence
+        except metrics.MetricScopeError:
+            raise exceptions.NotFound("未找到单位 / unit not found") from None
+        body = {
+            "unit": unit.code,
+            "unit_name": unit.name,
+            "start": start,
+            "end": end,
+            "sentence": sentence,
+            "figures": [_figure_dict(f) for f in figures],
+        }
+        return Response(FiguresSerializer(body).data)
+
+
+def _figure_dict(figure: metrics.Figure) -> dict[str, Any]:
+    data = figure.as_dict()
+    data["start"], data["end"] = figure.period.start, figure.period.end
+    return data

@@ -1,0 +1,244 @@
+"""Filter form of the work-order list (django-filter). Unit choices come from the user's own scope;
+the deadline state is derived from timestamps in SQL (the same rule as ``deadline_state``)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import django_filters
+from django import forms
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from jingwu.core.calendar import TZ, schedule_for
+from jingwu.core.deadlines import add_working_hours
+from jingwu.core.widgets import FastSelect
+from jingwu.org.filters import indented_label
+from jingwu.org.models import Unit
+from jingwu.org.roles import Cap
+
+from .models import Category, RepeatLink, WorkOrder
+
+SORT_FIELDS = {
+    "received": ("received_at", "pk"),
+    "due": ("due_at", "pk"),
+    "number": ("number",),
+    "state": ("state", "-received_at", "pk"),
+    "unit": ("unit__path", "-received_at", "pk"),
+}
+SORT_LABELS = {
+    "number": _("工单编号"),
+    "received": _("受理时间"),
+    "unit": _("承办单位"),
+    "state": _("状态"),
+    "due": _("办结时限"),
+}
+DEADLINE_CHOICES = [
+    ("on_time", _("正常")),
+    ("due_soon", _("临期")),
+    ("overdue", _("超期")),
+    ("met", _("按期办结")),
+    ("met_late", _("超期办结")),
+]
+REPEAT_CHOICES = [
+    ("repeat", _("有重复件关联")),
+    ("merged", _("已合并/有并入")),
+    ("none", _("无重复")),
+]
+YES_NO = [("yes", _("是")), ("no", _("否"))]
+
+
+def category_choices() -> list[tuple[int, str]]:
+    """Active categories as an indented tree (parents first)."""
+    categories = list(Category.objects.filter(active=True).order_by("order", "code"))
+    children: dict[int | None, list[Category]] = {}
+    for c in categories:
+        children.setdefault(c.parent_id, []).append(c)
+    out: list[tuple[int, str]] = []
+
+    def walk(parent: int | None, depth: int) -> None:
+        for c in children.get(parent, []):
+            out.append((c.pk, "\u3000" * depth + c.name))
+            walk(c.pk, depth + 1)
+
+    walk(None, 0)
+    return out
+
+
+def category_subtree(category_id: int) -> list[int]:
+    pairs = list(Category.objects.values_list("pk", "parent_id"))
+    found, frontier = {category_id}, [category_id]
+    while frontier:
+        frontier = [pk for pk, parent in pairs if parent in frontier and pk not in found]
+        found.update(frontier)
+    return list(found)
+
+
+class WorkOrderFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label=_("搜索"),
+        method="filter_search",
+        widget=forms.TextInput(
+            attrs={
+                "placeholder": _("诉求内容/地址/工单编号"),
+                "aria-label": _("搜索诉求内容、地址或工单编号"),
+                "type": "search",
+                "class": "form-control",
+            }
+        ),
+    )
+    state = django_filters.ChoiceFilter(
+        label=_("状态"), choices=WorkOrder.State.choices, empty_label=_("全部状态"), widget=forms.Select
+    )
+    category = django_filters.ChoiceFilter(
+        label=_("类别"), choices=[], method="filter_category", empty_label=_("全部类别"), widget=forms.Select
+    )
+    unit = django_filters.ModelChoiceFilter(
+        label=_("承办单位"),
+        queryset=Unit.objects.none(),
+        method="filter_unit",
+        empty_label=_("全部单位"),
+        widget=FastSelect,
+    )
+    sub = django_filters.BooleanFilter(label=_("含下级单位"), method="filter_noop", widget=forms.CheckboxInput)
+    deadline = django_filters.ChoiceFilter(
+        label=_("时限状态"), choices=DEADLINE_CHOICES, method="filter_deadline", empty_label=_("全部时限状态")
+    )
+    source = django_filters.ChoiceFilter(
+        label=_("来源"), choices=WorkOrder.Source.choices, empty_label=_("全部来源"), widget=forms.Select
+    )
+    received_from = django_filters.DateFilter(
+        label=_("受理日期自"),
+        field_name="received_at",
+        method="filter_from",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    received_to = django_filters.DateFilter(
+        label=_("受理日期至"),
+        field_name="received_at",
+        method="filter_to",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    repeat = django_filters.ChoiceFilter(
+        label=_("重复件"), choices=REPEAT_CHOICES, method="filter_repeat", empty_label=_("重复件:全部")
+    )
+    exempted = django_filters.ChoiceFilter(
+        label=_("免考核"), choices=YES_NO, method="filter_exempted", empty_label=_("免考核:全部")
+    )
+    o = django_filters.ChoiceFilter(
+        label=_("排序"),
+        choices=[(k, v) for k, v in SORT_LABELS.items()] + [(f"-{k}", v) for k, v in SORT_LABELS.items()],
+        method="filter_order",
+        widget=forms.HiddenInput,
+    )
+
+    class Meta:
+        model = WorkOrder
+        fields = [
+            "q",
+            "state",
+            "category",
+            "unit",
+            "sub",
+            "deadline",
+            "source",
+            "received_from",
+            "received_to",
+            "repeat",
+            "exempted",
+            "o",
+        ]
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+        units = Unit.objects.visible_to(user, Cap.VIEW_WORKORDER).exclude(kind=Unit.Kind.PARTY_BRANCH).order_by("path")
+        self.filters["unit"].queryset = units
+        self.filters["category"].extra["choices"] = category_choices()
+        form = self.form
+        form.fields["unit"].label_from_instance = indented_label(units)
+        for field in form.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput):
+                widget.attrs.setdefault("class", "form-check-input")
+            elif isinstance(widget, forms.Select):
+                widget.attrs.setdefault("class", "form-select")
+            elif not isinstance(widget, forms.HiddenInput):
+                widget.attrs.setdefault("class", "form-control")
+
+    # --- methods -------------------------------------------------------------------------------
+
+    def filter_search(self, queryset: QuerySet[WorkOrder], name: str, value: str) -> QuerySet[WorkOrder]:
+        value = (value or "").strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(content__icontains=value) | Q(address__icontains=value) | Q(number__iexact=value))
+
+    def filter_category(self, queryset: QuerySet[WorkOrder], name: str, value: str) -> QuerySet[WorkOrder]:
+        if not value:
+            return queryset
+        return queryset.filter(category_id__in=category_subtree(int(value)))
+
+    def filter_unit(self, queryset: QuerySet[WorkOrder], name: str, value: Unit | None) -> QuerySet[WorkOrder]:
+        if value is None:
+            return queryset
+        if self.form.cleaned_data.get("sub"):
+            return queryset.filter(unit__path__startswith=value.path)
+        return queryset.filter(unit=value)
+
+    def filter_noop(self, queryset: QuerySet[WorkOrder], name: str, value: Any) -> QuerySet[WorkOrder]:
+        return queryset  # read by filter_unit
+
+    def filter_deadline(self, queryset: QuerySet[WorkOrder], name: str, value: str) -> QuerySet[WorkOrder]:
+        """Same words as ``deadline_state``: due soon = at most the schedule's due-soon working hours
+        left (the cut-off instant is computed once, so the comparison stays in SQL)."""
+        now = timezone.now()
+        open_ = Q(completed_at__isnull=True, due_at__isnull=False) & ~Q(
+            state__in=[WorkOrder.State.MERGED, WorkOrder.State.CLOSED, WorkOrder.State.SUSPENDED]
+        )
+        soon = add_working_hours(now, schedule_for(None).due_soon_hours)
+        conditions = {
+            "overdue": open_ & Q(due_at__lt=now),
+            "due_soon": open_ & Q(due_at__gte=now, due_at__lte=soon),
+            "on_time": (open_ & Q(due_at__gt=soon)) | Q(state=WorkOrder.State.SUSPENDED, completed_at__isnull=True),
+            "met": Q(completed_at__isnull=False, due_at__isnull=False, completed_at__lte=F("due_at")),
+            "met_late": Q(completed_at__isnull=False, due_at__isnull=False, completed_at__gt=F("due_at")),
+        }
+        return queryset.filter(conditions[value]) if value in conditions else queryset
+
+    def filter_from(self, queryset: QuerySet[WorkOrder], name: str, value: Any) -> QuerySet[WorkOrder]:
+        return queryset.filter(received_at__gte=_day_start(value))
+
+    def filter_to(self, queryset: QuerySet[WorkOrder], name: str, value: Any) -> QuerySet[WorkOrder]:
+        return queryset.filter(received_at__lt=_day_start(value) + timedelta(days=1))
+
+    def filter_repeat(self, queryset: QuerySet[WorkOrder], name: str, value: str) -> QuerySet[WorkOrder]:
+        linked = Exists(RepeatLink.objects.filter(Q(order=OuterRef("pk")) | Q(other=OuterRef("pk"))))
+        merged = Q(state=WorkOrder.State.MERGED) | Exists(WorkOrder.objects.filter(merged_into=OuterRef("pk")))
+        if value == "repeat":
+            return queryset.filter(linked)
+        if value == "merged":
+            return queryset.filter(merged)
+        if value == "none":
+            return queryset.exclude(linked).exclude(merged)
+        return queryset
+
+    def filter_exempted(self, queryset: QuerySet[WorkOrder], name: str, value: str) -> QuerySet[WorkOrder]:
+        if value in ("yes", "no"):
+            return queryset.filter(exempted=value == "yes")
+        return queryset
+
+    def filter_order(self, queryset: QuerySet[WorkOrder], name: str, value: str) -> QuerySet[WorkOrder]:
+        key = value.lstrip("-")
+        if key not in SORT_FIELDS:
+            return queryset
+        columns = SORT_FIELDS[key]
+        if value.startswith("-"):
+            columns = tuple(c[1:] if c.startswith("-") else f"-{c}" for c in columns)
+        return queryset.order_by(*columns)
+
+
+def _day_start(day: date) -> datetime:
+    return datetime.combine(day, datetime.min.time(), tzinfo=TZ)

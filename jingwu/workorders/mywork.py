@@ -1,0 +1,140 @@
+"""Reads of "我的工作" (my work) and of the home page's 待办: what the user must sign for, handle,
+call back, dispatch or approve, soonest deadline first, each item linking to the order's page.
+
+Every read goes through ``visible_to(user, capability)`` of the step's capability.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.urls import reverse
+from django.utils import timezone
+
+from jingwu.core.deadlines import deadline_state
+from jingwu.core.scope import unit_in_scope
+from jingwu.org.roles import Cap
+
+from .models import Appeal, ExtensionRequest, RequestStatus, ReturnRequest, SuspensionRequest, WorkOrder
+
+LIMIT = 100
+
+
+@dataclass
+class WorkItem:
+    order: WorkOrder
+    verb: str
+    due: dt.datetime | None
+    state: str = ""
+
+    @property
+    def url(self) -> str:
+        return reverse("workorders:detail", args=[self.order.pk])
+
+    @property
+    def state_label(self) -> str:
+        return {"on_time": "正常", "due_soon": "临期", "overdue": "超期"}.get(self.state, "")
+
+
+@dataclass
+class Section:
+    key: str
+    title: str
+    icon: str
+    items: list[WorkItem] = field(default_factory=list)
+
+
+def _sorted(items: list[WorkItem]) -> list[WorkItem]:
+    far = dt.datetime.max.replace(tzinfo=dt.UTC)
+    return sorted(items, key=lambda i: (i.due is None, i.due or far, i.order.pk))
+
+
+def _item(order: WorkOrder, verb: str, due: dt.datetime | None, now: dt.datetime) -> WorkItem:
+    state = deadline_state(now, due, unit=order.unit).value if due is not None else ""
+    return WorkItem(order=order, verb=verb, due=due, state=state)
+
+
+def my_work(user: Any, now: dt.datetime | None = None) -> list[Section]:
+    """The sections of my work, each sorted by deadline (items without a deadline last)."""
+    if not getattr(user, "is_authenticated", False) or not hasattr(user, "has_cap"):
+        return []
+    now = now or timezone.now()
+    base = WorkOrder.objects.select_related("category", "unit")
+    sections: list[Section] = []
+
+    if user.has_cap(Cap.WORKORDER_HANDLE):
+        handle = base.visible_to(user, Cap.WORKORDER_HANDLE)
+        sign = [
+            _item(o, "待签收", o.response_due_at, now)
+            for o in handle.filter(state=WorkOrder.State.DISPATCHED).order_by("response_due_at", "pk")[:LIMIT]
+        ]
+        work = [
+            _item(o, "待办结" if o.state != WorkOrder.State.SUSPENDED else "挂起中", o.due_at, now)
+            for o in handle.filter(
+                state__in=[WorkOrder.State.ACCEPTED, WorkOrder.State.HANDLING, WorkOrder.State.SUSPENDED]
+            ).order_by("due_at", "pk")[:LIMIT]
+        ]
+        sections.append(Section("sign", "待签收", "pen", _sorted(sign)))
+        sections.append(Section("handle", "待办理", "tools", _sorted(work)))
+    if user.has_cap(Cap.WORKORDER_CALLBACK):
+        calls = (
+            base.visible_to(user, Cap.WORKORDER_CALLBACK)
+            .filter(state=WorkOrder.State.COMPLETED)
+            .exclude(completed_by=user)
+            .order_by("callback_due_at", "pk")
+        )
+        if user.person_id:
+            calls = calls.exclude(handler_id=user.person_id)  # no callback on one's own order
+        items = [_item(o, "待回访", o.callback_due_at, now) for o in calls[:LIMIT]]
+        sections.append(Section("callback", "待回访", "telephone", _sorted(items)))
+    approvals: list[WorkItem] = []
+    if user.has_cap(Cap.WORKORDER_DISPATCH):
+        received = base.visible_to(user, Cap.WORKORDER_DISPATCH).filter(state=WorkOrder.State.RECEIVED)
+        items = [_item(o, "待派单", None, now) for o in received.order_by("received_at", "pk")[:LIMIT]]
+        sections.append(Section("dispatch", "待派单", "send", items))
+        returns = (
+            ReturnRequest.objects.visible_to(user, Cap.WORKORDER_DISPATCH)
+            .filter(status=RequestStatus.PENDING)
+            .exclude(requested_by=user)
+            .select_related("order__category", "order__unit", "leg__from_unit")
+        )
+        # Only the dispatcher of the returned leg decides (the unit it was dispatched from).
+        approvals += [
+            _item(r.order, "退单待审批", r.order.due_at, now)
+            for r in returns[:LIMIT]
+            if unit_in_scope(user, r.leg.from_unit, Cap.WORKORDER_DISPATCH)
+        ]
+    if user.has_cap(Cap.WORKORDER_APPROVE):
+        for model, verb in (
+            (SuspensionRequest, "挂起待审批"),
+            (ExtensionRequest, "延期待审批"),
+            (Appeal, "申诉待审批"),
+        ):
+            qs = (
+                model.objects.visible_to(user, Cap.WORKORDER_APPROVE)  # type: ignore[attr-defined]
+                .filter(status=RequestStatus.PENDING)
+                .exclude(requested_by=user)
+                .select_related("order__category", "order__unit")
+            )
+            approvals += [_item(r.order, verb, r.order.due_at, now) for r in qs[:LIMIT]]
+    if user.has_cap(Cap.WORKORDER_DISPATCH) or user.has_cap(Cap.WORKORDER_APPROVE):
+        sections.append(Section("approve", "待审批", "check2-square", _sorted(approvals)))
+    return sections
+
+
+def pending_items(user: Any) -> list[dict[str, Any]]:
+    """The home page's 待办 (``jingwu.core.home`` provider): my work, each item linking to its order."""
+    out = []
+    for section in my_work(user):
+        for item in section.items:
+            out.append(
+                {
+                    "title": f"{item.verb}:{item.order.number} {item.order.category.name}",
+                    "url": item.url,
+                    "due": item.due,
+                    "state": item.state,
+                }
+            )
+    return out

@@ -1,0 +1,54 @@
+"""Helpers shared by the work-order pages."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+
+from jingwu.org.roles import Cap
+
+from ..models import WorkOrder
+
+View = Callable[..., HttpResponse]
+
+BADGES = {
+    "on_time": ("正常", "text-bg-success"),
+    "due_soon": ("临期", "text-bg-warning"),
+    "overdue": ("超期", "text-bg-danger"),
+    "met": ("已办结", "text-bg-secondary"),
+    "met_late": ("超期办结", "bg-danger-subtle text-danger-emphasis"),
+}
+
+
+def require_cap(capability: str) -> Callable[[View], View]:
+    """Login first (anonymous → login page), then the capability (missing → 403)."""
+
+    def decorator(view: View) -> View:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not request.user.has_cap(capability):  # type: ignore[union-attr]
+                raise PermissionDenied("您没有访问此页面的权限 / you may not open this page")
+            return view(request, *args, **kwargs)
+
+        return login_required(wrapped)
+
+    return decorator
+
+
+def visible_order(request: HttpRequest, pk: int) -> WorkOrder:
+    """The order if the user sees it (else 404), with what every page shows of it."""
+    qs = WorkOrder.objects.visible_to(request.user, Cap.VIEW_WORKORDER).select_related(
+        "category", "unit", "intake_unit", "handler", "received_by__person", "completed_by__person", "merged_into"
+    )
+    return get_object_or_404(qs, pk=pk)
+
+
+def badge(state: str) -> dict[str, str]:
+    label, css = BADGES.get(state, ("", ""))
+    return {"state": state, "label": label, "css": css}

@@ -1,0 +1,300 @@
+"""Read pages of 接诉即办 and the intake form.
+
+Anonymous → login page; missing capability → 403; an order outside the user's scope → 404 (every
+lookup goes through ``WorkOrder.objects.visible_to``); writes go through the services.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from jingwu.core.crypto import mask
+from jingwu.core.deadlines import deadline_state
+from jingwu.core.documents.excel import audited_export, dated_filename, xlsx_response
+from jingwu.core.saved_filters import saved_filter_context
+from jingwu.core.workflow import TransitionNotAllowed
+from jingwu.org.roles import Cap
+
+from .. import mywork, selectors, services
+from ..filters import SORT_LABELS, WorkOrderFilter
+from ..forms import IntakeForm, RepeatActionForm, apply_service_errors
+from ..models import RepeatLink, WorkOrder
+from ..services.reveal import work_order_reveal_phone
+from .actions import action_panel, order_records
+from .common import badge, require_cap, visible_order
+
+PAGE_SIZE = 20
+EXPORT_LIMIT = 50000
+LIST_KEY = "workorders.list"
+
+
+def _querystring(request: HttpRequest, **changes: str | None) -> str:
+    params = request.GET.copy()
+    for key, value in changes.items():
+        params.pop(key, None)
+        if value:
+            params[key] = value
+    return params.urlencode()
+
+
+def _sort_headers(request: HttpRequest) -> dict[str, dict[str, Any]]:
+    current = request.GET.get("o", "")
+    headers = {}
+    for key, label in SORT_LABELS.items():
+        if current == key:
+            state, target = "asc", f"-{key}"
+        elif current == f"-{key}":
+            state, target = "desc", key
+        else:
+            state, target = "", key
+        headers[key] = {"label": label, "state": state, "url": "?" + _querystring(request, o=target, page=None)}
+    return headers
+
+
+def _filtered(request: HttpRequest) -> tuple[WorkOrderFilter, Any]:
+    user = request.user
+    base = selectors.orders_for(user).select_related("category", "unit")
+    order_filter = WorkOrderFilter(request.GET, queryset=base, user=user)
+    orders = order_filter.qs if not order_filter.errors else WorkOrder.objects.none()
+    if not request.GET.get("o"):
+        orders = orders.order_by("-received_at", "-pk")
+    return order_filter, orders
+
+
+@require_cap(Cap.VIEW_WORKORDER)
+@require_GET
+def order_list(request: HttpRequest) -> HttpResponse:
+    order_filter, orders = _filtered(request)
+    page = Paginator(orders, PAGE_SIZE).get_page(request.GET.get("page"))
+    now = timezone.now()
+    for order in page.object_list:
+        order.deadline = badge(selectors.order_deadline_state(order, now))
+    filters_query = _querystring(request, page=None)
+    user: Any = request.user
+    context = {
+        "filter": order_filter,
+        "page": page,
+        "sort": _sort_headers(request),
+        "page_query": filters_query,
+        "export_url": reverse("workorders:export") + (f"?{filters_query}" if filters_query else ""),
+        "can_intake": user.has_cap(Cap.WORKORDER_INTAKE),
+        "active_filters": sum(1 for k, v in request.GET.items() if k not in ("page", "o", "q") and v),
+        **saved_filter_context(request, LIST_KEY),
+    }
+    return render(request, "workorders/order_list.html", context)
+
+
+# --- Excel ledger ----------------------------------------------------------------------------------
+
+
+def mask_name(name: str) -> str:
+    """王女士 → 王**: the family name only."""
+    return mask(name, 1, 0) if name else ""
+
+
+def callback_result(order: WorkOrder) -> str:
+    if order.callback_reached is None:
+        return "未回访" if order.state != WorkOrder.State.CLOSED else "—"
+    if order.callback_reached is False:
+        return "未接通"
+    return "已解决" if order.callback_resolved else "未解决"
+
+
+def is_overdue(order: WorkOrder, now: Any) -> bool:
+    """超期 as the metric defines it: completed after the deadline, or open (not suspended) past it."""
+    if order.due_at is None or order.state == WorkOrder.State.MERGED:
+        return False
+    if order.completed_at is not None:
+        return order.completed_at > order.due_at
+    return order.state != WorkOrder.State.SUSPENDED and order.due_at < now
+
+
+def is_shirked(order: WorkOrder) -> bool:
+    """推诿 as the metric defines it: two returns or more, or a return rejected by the dispatcher."""
+    return order.return_count >= 2 or order.rejected_return_count >= 1
+
+
+def ledger_columns(now: Any) -> list[tuple[str, Any]]:
+    return [
+        ("工单编号", "number"),
+        ("来源", lambda o: o.get_source_display()),
+        ("来源编号", "source_number"),
+        ("受理时间", "received_at"),
+        ("诉求人", lambda o: mask_name(o.citizen_name)),
+        ("联系电话", lambda o: o.masked_phone),
+        ("地址", "address"),
+        ("类别", "category.name"),
+        ("诉求内容", "content"),
+        ("承办单位", "unit.name"),
+        ("状态", lambda o: o.get_state_display()),
+        ("签收时间", "accepted_at"),
+        ("办结时间", "completed_at"),
+        ("回访结果", callback_result),
+        ("满意度", lambda o: o.get_callback_satisfaction_display() or "—"),
+        ("是否超期", lambda o: "是" if is_overdue(o, now) else "否"),
+        ("是否推诿", lambda o: "是" if is_shirked(o) else "否"),
+    ]
+
+
+@require_cap(Cap.VIEW_WORKORDER)
+@require_GET
+def order_export(request: HttpRequest) -> HttpResponse:
+    """The 12345-style ledger of the filtered list (scope through ``visible_to``; audited)."""
+    order_filter, orders = _filtered(request)
+    if order_filter.errors:
+        messages.error(request, "筛选条件有误,未导出 / invalid filter")
+        return redirect(reverse("workorders:list") + "?" + _querystring(request))
+    rows = list(orders[:EXPORT_LIMIT])
+    filters = {k: v for k, v in request.GET.items() if v and k != "page"}
+    data = audited_export(
+        "workorders",
+        title="接诉即办工单台账",
+        columns=ledger_columns(timezone.now()),
+        rows=rows,
+        actor=request.user,
+        filters=filters,
+        sheet_name="工单台账",
+    )
+    return xlsx_response(data, dated_filename("接诉即办工单台账", "xlsx"))
+
+
+# --- intake ------------------------------------------------------------------------------------
+
+
+@require_cap(Cap.WORKORDER_INTAKE)
+def order_intake(request: HttpRequest) -> HttpResponse:
+    form = IntakeForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                result = services.work_order_intake(
+                    actor=request.user, source=WorkOrder.Source.FORM, **form.service_data()
+                )
+            except ValidationError as exc:
+                apply_service_errors(form, exc)
+            except PermissionDenied as exc:
+                form.add_error(None, str(exc))
+            else:
+                order = result.order
+                messages.success(request, f"已受理工单 {order.number}")
+                if result.candidates:
+                    return redirect("workorders:repeats", pk=order.pk)
+                return redirect("workorders:detail", pk=order.pk)
+        status = 400
+    return render(request, "workorders/order_intake.html", {"form": form}, status=status)
+
+
+@require_cap(Cap.VIEW_WORKORDER)
+def order_repeats(request: HttpRequest, pk: int) -> HttpResponse:
+    """Possible repeats of an order (same phone, or same address with similar content, 30 days),
+    with 合并到 / 关联 actions (``work_order_merge`` / ``work_order_link``)."""
+    order = visible_order(request, pk)
+    user: Any = request.user
+    form = RepeatActionForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if not user.has_cap(Cap.WORKORDER_INTAKE):
+            raise PermissionDenied("您没有合并或关联工单的权限 / you may not merge or link orders")
+        if form.is_valid():
+            data = form.cleaned_data
+            other = selectors.orders_for(user, Cap.WORKORDER_INTAKE).filter(number=data["other"]).first()
+            try:
+                if other is None:
+                    raise ValidationError({"other": "工单不存在 / no such order"})
+                if data["kind"] == "merge":
+                    services.work_order_merge(actor=user, order=order, into=other, reason=data["reason"])
+                    messages.success(request, f"已将 {order.number} 合并到 {other.number}")
+                    return redirect("workorders:detail", pk=other.pk)
+                services.work_order_link(actor=user, order=order, other=other, reason=data["reason"])
+                messages.success(request, f"已将 {order.number} 与 {other.number} 关联")
+                return redirect("workorders:detail", pk=order.pk)
+            except ValidationError as exc:
+                apply_service_errors(form, exc)
+            except TransitionNotAllowed as exc:
+                form.add_error(None, exc.message)
+        status = 400
+    candidates = selectors.repeat_candidates(
+        user=user,
+        phone=order.citizen_phone,
+        address_key=order.address_key,
+        content=order.content,
+        received_at=order.received_at,
+        exclude_pk=order.pk,
+    )
+    linked = set(RepeatLink.objects.filter(order=order).values_list("other_id", flat=True))
+    context = {
+        "order": order,
+        "candidates": candidates,
+        "linked": linked,
+        "form": form,
+        "can_act": user.has_cap(Cap.WORKORDER_INTAKE) and order.state != WorkOrder.State.MERGED,
+    }
+    return render(request, "workorders/order_repeats.html", context, status=status)
+
+
+# --- detail ------------------------------------------------------------------------------------
+
+
+def detail_context(request: HttpRequest, order: WorkOrder, bound: tuple[str, Any] | None = None) -> dict[str, Any]:
+    user: Any = request.user
+    now = timezone.now()
+    response_state = ""
+    if order.response_due_at is not None:
+        response_state = deadline_state(now, order.response_due_at, order.accepted_at, unit=order.unit).value
+    callback_state = ""
+    if order.callback_due_at is not None and order.state == WorkOrder.State.COMPLETED:
+        callback_state = deadline_state(now, order.callback_due_at, order.called_back_at, unit=order.unit).value
+    return {
+        "order": order,
+        "deadline": badge(selectors.order_deadline_state(order, now)),
+        "response_deadline": badge(response_state),
+        "callback_deadline": badge(callback_state),
+        "records": order_records(order),
+        "events": selectors.order_timeline(order),
+        "panel": action_panel(request, order, bound),
+        "can_reveal": user.has_cap(Cap.REVEAL_SENSITIVE),
+        "citizen_name_masked": mask_name(order.citizen_name),
+        "shirked": is_shirked(order),
+    }
+
+
+@require_cap(Cap.VIEW_WORKORDER)
+@require_GET
+def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    order = visible_order(request, pk)
+    return render(request, "workorders/order_detail.html", detail_context(request, order))
+
+
+@require_cap(Cap.VIEW_WORKORDER)
+@require_POST
+def order_reveal(request: HttpRequest, pk: int) -> HttpResponse:
+    """The citizen's phone in clear (htmx partial); the service checks the capability and audits."""
+    order = visible_order(request, pk)
+    value = work_order_reveal_phone(actor=request.user, order=order)
+    response = render(request, "workorders/_phone_revealed.html", {"value": value})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+# --- my work -----------------------------------------------------------------------------------
+
+
+@require_cap(Cap.VIEW_WORKORDER)
+@require_GET
+def my_work(request: HttpRequest) -> HttpResponse:
+    sections = mywork.my_work(request.user)
+    for section in sections:
+        for item in section.items:
+            item.badge = badge(item.state)  # type: ignore[attr-defined]
+    total = sum(len(s.items) for s in sections)
+    return render(request, "workorders/my_work.html", {"sections": sections, "total": total})
