@@ -23,7 +23,7 @@ from jingwu.core.calendar import TZ
 from jingwu.org.demo import BRIGADE_CODE, DEMO_PASSWORD, DemoLogin, Generator, _person, _unit
 from jingwu.org.models import Person, RoleAssignment, Unit, User
 
-from . import seed
+from . import demo_cooperation, demo_transfers, seed
 from .models import (
     Case,
     CaseCategory,
@@ -456,6 +456,8 @@ def load(*, seed: int = 2023, scale: int = 1, stdout: TextIO | None = None) -> d
         seed_module_apply()
         bureau, units, officers = _bureau(gen)
         logins = _logins(bureau, units, officers)
+        logins += demo_transfers.load()  # 行刑衔接: 水利局 partner account and transfers
+        logins += demo_cooperation.load()  # 区域协作 and 专项行动: 巴彦淖尔市公安局, shared clue, campaigns
         if Case.objects.filter(unit__path__startswith=bureau.path).exists():
             return {"cases_created": 0, "logins": logins}
         leader = User.objects.filter(username="city_leader").first()

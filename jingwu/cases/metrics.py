@@ -26,6 +26,10 @@ from jingwu.core.metrics import Column, Metric, Period, register
 from jingwu.core.metrics.definitions import _REGISTRY
 from jingwu.org.roles import Cap
 
+from . import (
+    metrics_campaigns,  # noqa: F401  (专项行动 figures)
+    metrics_transfers,  # noqa: F401  (行刑衔接 figures)
+)
 from .seed import TAGS
 
 KINDS = {"criminal": "刑事", "administrative": "行政"}

@@ -1,7 +1,11 @@
 """Models of 警情与案件: incidents, cases, parties, measures, reviews, transfers, centre visits."""
 
+from .agencies import Agency, InterAgencyTransfer, PartnerAccount  # noqa: F401
+from .campaigns import Campaign, Inspection, Patrol, SeizureKind, SeizureTally  # noqa: F401
 from .cases import Case, CaseExtension, Party
 from .catalog import CaseCategory, CaseTag, IncidentCategory
+from .cooperation import Clue, ClueCaseLink, ClueComment, ClueShare  # noqa: F401
+from .disclosure import QueryCode  # noqa: F401
 from .incidents import Incident
 from .measures import CoerciveMeasure, MeasureExtension
 from .reviews import Review

@@ -1,0 +1,237 @@
+"""Filter forms of the incident and case lists (django-filter). Unit choices come from the user's scope."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import django_filters
+from django import forms
+from django.db.models import F, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from jingwu.core.calendar import TZ
+from jingwu.core.widgets import FastSelect
+from jingwu.org.filters import indented_label
+from jingwu.org.models import Unit
+from jingwu.org.roles import Cap
+
+from .models import Case, CaseCategory, CaseTag, Incident, IncidentCategory
+
+DATE = forms.DateInput(attrs={"type": "date", "class": "form-control"})
+
+
+def category_prefix(code: str) -> str:
+    """The code prefix shared by a 6-digit 案由 and everything below it (030100 → 0301)."""
+    prefix = code
+    while prefix.endswith("00") and prefix:
+        prefix = prefix[:-2]
+    return prefix
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time.min, tzinfo=TZ)
+
+
+class _ScopedUnitFilterSet(django_filters.FilterSet):
+    unit = django_filters.ModelChoiceFilter(
+        label=_("单位"),
+        queryset=Unit.objects.none(),
+        method="filter_unit",
+        empty_label=_("全部单位"),
+        widget=FastSelect(attrs={"class": "form-select"}),
+    )
+    sub = django_filters.BooleanFilter(
+        label=_("含下级单位"), method="filter_noop", widget=forms.CheckboxInput(attrs={"class": "form-check-input"})
+    )
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        units = (
+            Unit.objects.visible_to(user, Cap.VIEW_CASE)
+            .exclude(kind=Unit.Kind.PARTY_BRANCH)
+            .filter(retired_on__isnull=True)
+            .order_by("path")
+        )
+        self.filters["unit"].queryset = units
+        self.form.fields["unit"].label_from_instance = indented_label(units)
+
+    def filter_unit(self, queryset: QuerySet[Any], name: str, value: Unit | None) -> QuerySet[Any]:
+        if value is None:
+            return queryset
+        if self.form.cleaned_data.get("sub"):
+            return queryset.filter(unit__path__startswith=value.path)
+        return queryset.filter(unit=value)
+
+    def filter_noop(self, queryset: QuerySet[Any], name: str, value: Any) -> QuerySet[Any]:
+        return queryset  # read by filter_unit
+
+    def _period(self, queryset: QuerySet[Any], field: str) -> QuerySet[Any]:
+        start = self.form.cleaned_data.get("start")
+        end = self.form.cleaned_data.get("end")
+        if start:
+            queryset = queryset.filter(**{f"{field}__gte": _day_start(start)})
+        if end:
+            queryset = queryset.filter(**{f"{field}__lt": _day_start(end + dt.timedelta(days=1))})
+        return queryset
+
+
+class IncidentFilter(_ScopedUnitFilterSet):
+    q = django_filters.CharFilter(
+        label=_("搜索"),
+        method="filter_search",
+        widget=forms.TextInput(
+            attrs={"placeholder": _("警情编号/地点"), "type": "search", "class": "form-control", "autocomplete": "off"}
+        ),
+    )
+    category = django_filters.ModelChoiceFilter(
+        label=_("警情类别"),
+        queryset=IncidentCategory.objects.none(),
+        method="filter_category",
+        empty_label=_("全部类别"),
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    start = django_filters.DateFilter(label=_("接警起"), method="filter_period", widget=DATE)
+    end = django_filters.DateFilter(label=_("接警止"), method="filter_period", widget=DATE)
+    disposed = django_filters.ChoiceFilter(
+        label=_("处置"),
+        choices=[("yes", _("已处置")), ("no", _("未处置"))],
+        method="filter_disposed",
+        empty_label=_("全部"),
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    overdue = django_filters.BooleanFilter(
+        label=_("超期"), method="filter_overdue", widget=forms.CheckboxInput(attrs={"class": "form-check-input"})
+    )
+
+    class Meta:
+        model = Incident
+        fields = ["q", "unit", "sub", "category", "start", "end", "disposed", "overdue"]
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, user=user, **kwargs)
+        categories = IncidentCategory.objects.filter(active=True).select_related("parent").order_by("code")
+        self.filters["category"].queryset = categories
+        self.form.fields["category"].label_from_instance = lambda c: ("\u3000" if c.parent_id else "") + c.name
+
+    def filter_search(self, queryset: QuerySet[Incident], name: str, value: str) -> QuerySet[Incident]:
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(number__icontains=value) | Q(location__icontains=value))
+
+    def filter_category(self, queryset: QuerySet[Incident], name: str, value: Any) -> QuerySet[Incident]:
+        if value is None:
+            return queryset
+        return queryset.filter(Q(category=value) | Q(category__parent=value) | Q(category__parent__parent=value))
+
+    def filter_period(self, queryset: QuerySet[Incident], name: str, value: Any) -> QuerySet[Incident]:
+        if name == "start":  # both bounds applied once, from the start filter's turn (or the end's alone)
+            return self._period(queryset, "received_at")
+        if not self.form.cleaned_data.get("start"):
+            return self._period(queryset, "received_at")
+        return queryset
+
+    def filter_disposed(self, queryset: QuerySet[Incident], name: str, value: str) -> QuerySet[Incident]:
+        if value == "yes":
+            return queryset.filter(state=Incident.State.DISPOSED)
+        if value == "no":
+            return queryset.exclude(state=Incident.State.DISPOSED)
+        return queryset
+
+    def filter_overdue(self, queryset: QuerySet[Incident], name: str, value: bool | None) -> QuerySet[Incident]:
+        if not value:
+            return queryset
+        now = timezone.now()
+        late = Q(disposed_at__isnull=False, disposed_at__gt=F("disposal_due_at"))
+        return queryset.filter(Q(disposed_at__isnull=True, disposal_due_at__lt=now) | late)
+
+
+class CaseFilter(_ScopedUnitFilterSet):
+    q = django_filters.CharFilter(
+        label=_("搜索"),
+        method="filter_search",
+        widget=forms.TextInput(
+            attrs={
+                "placeholder": _("案件编号/案件名称"),
+                "type": "search",
+                "class": "form-control",
+                "autocomplete": "off",
+            }
+        ),
+    )
+    kind = django_filters.ChoiceFilter(
+        label=_("案件类型"),
+        choices=Case.Kind.choices,
+        empty_label=_("全部类型"),
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    category = django_filters.ModelChoiceFilter(
+        label=_("案由"),
+        queryset=CaseCategory.objects.none(),
+        method="filter_category",
+        empty_label=_("全部案由"),
+        widget=FastSelect(attrs={"class": "form-select"}),
+    )
+    tag = django_filters.ModelChoiceFilter(
+        label=_("分类标签"),
+        queryset=CaseTag.objects.all(),
+        to_field_name="code",
+        method="filter_tag",
+        empty_label=_("全部标签"),
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    state = django_filters.ChoiceFilter(
+        label=_("状态"),
+        choices=Case.State.choices,
+        empty_label=_("全部状态"),
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    start = django_filters.DateFilter(label=_("立案起"), method="filter_period", widget=DATE)
+    end = django_filters.DateFilter(label=_("立案止"), method="filter_period", widget=DATE)
+    amount_min = django_filters.NumberFilter(
+        label=_("涉案金额下限(元)"),
+        field_name="amount_involved",
+        lookup_expr="gte",
+        widget=forms.NumberInput(attrs={"class": "form-control", "min": 0, "step": "0.01"}),
+    )
+    amount_max = django_filters.NumberFilter(
+        label=_("涉案金额上限(元)"),
+        field_name="amount_involved",
+        lookup_expr="lte",
+        widget=forms.NumberInput(attrs={"class": "form-control", "min": 0, "step": "0.01"}),
+    )
+
+    class Meta:
+        model = Case
+        fields = ["q", "kind", "category", "tag", "state", "unit", "sub", "start", "end", "amount_min", "amount_max"]
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, user=user, **kwargs)
+        categories = CaseCategory.objects.filter(active=True).order_by("code")
+        self.filters["category"].queryset = categories
+        self.form.fields["category"].label_from_instance = lambda c: (
+            "\u3000" * (3 - len(category_prefix(c.code)) // 2) + f"{c.name}"
+        )
+
+    def filter_search(self, queryset: QuerySet[Case], name: str, value: str) -> QuerySet[Case]:
+        value = "".join(value.split())
+        if not value:
+            return queryset
+        return queryset.filter(Q(number__icontains=value) | Q(title__icontains=value))
+
+    def filter_category(self, queryset: QuerySet[Case], name: str, value: CaseCategory | None) -> QuerySet[Case]:
+        if value is None:
+            return queryset
+        return queryset.filter(category__code__startswith=category_prefix(value.code))
+
+    def filter_tag(self, queryset: QuerySet[Case], name: str, value: CaseTag | None) -> QuerySet[Case]:
+        if value is None:
+            return queryset
+        return queryset.tagged(value.code)  # type: ignore[attr-defined]
+
+    def filter_period(self, queryset: QuerySet[Case], name: str, value: Any) -> QuerySet[Case]:
+        if name == "start" or not self.form.cleaned_data.get("start"):
+            return self._period(queryset, "filed_at")
+        return queryset

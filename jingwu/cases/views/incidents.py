@@ -1,0 +1,247 @@
+"""Incident (警情) pages: list with filters, detail, entry, dispatch, disposal, convert to a case,
+and the 110 Excel import (upload → validation report → confirm; all or nothing)."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.views.decorators.http import require_http_methods
+
+from jingwu.core.documents import xlsx_response
+from jingwu.core.documents.importing import MAX_BYTES, ImportReport, build_template, stash, unstash
+from jingwu.core.scope import unit_in_scope
+from jingwu.org.roles import Cap
+
+from .. import selectors, services
+from ..filters import IncidentFilter
+from ..forms import CaseForm, DispatchForm, DisposeForm, ImportUploadForm, IncidentForm, local_now
+from ..models import Incident
+from ..services import importing
+from ._common import PAGE_SIZE, get_or_404, querystring, require_cap, run_service
+
+PREVIEW_ROWS = 20
+
+
+def _incident(request: HttpRequest, pk: int) -> Incident:
+    qs = selectors.incident_list(request.user).prefetch_related("dispatched_officers")
+    return get_or_404(qs, pk=pk)  # type: ignore[no-any-return]
+
+
+def _can_handle(user: Any, incident: Incident) -> bool:
+    return bool(user.has_cap(Cap.HANDLE_CASE)) and unit_in_scope(user, incident.unit, Cap.HANDLE_CASE)
+
+
+def _require_handle(request: HttpRequest, incident: Incident) -> None:
+    if not _can_handle(request.user, incident):
+        raise PermissionDenied("您不能处理该警情 / you may not handle this incident")
+
+
+@require_cap(Cap.VIEW_CASE)
+def incident_list(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    flt = IncidentFilter(request.GET, queryset=selectors.incident_list(user), user=user)
+    incidents = flt.qs if not flt.errors else Incident.objects.none()
+    page = Paginator(incidents, PAGE_SIZE).get_page(request.GET.get("page"))
+    now = timezone.now()
+    rows = [{"incident": i, "state": i.disposal_state(now)} for i in page.object_list]
+    context = {
+        "filter": flt,
+        "page": page,
+        "rows": rows,
+        "page_query": querystring(request, page=None),
+        "can_create": user.has_cap(Cap.HANDLE_CASE),  # type: ignore[union-attr]
+        "active_filters": sum(1 for k, v in request.GET.items() if k not in ("page", "q") and v),
+    }
+    return render(request, "cases/incident_list.html", context)
+
+
+@require_cap(Cap.VIEW_CASE)
+def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    incident = _incident(request, pk)
+    user = request.user
+    linked = selectors.case_list(user).filter(incidents=incident)
+    context = {
+        "incident": incident,
+        "state": incident.disposal_state(),
+        "officers": list(incident.dispatched_officers.all()),
+        "cases": list(linked),
+        "can_handle": _can_handle(user, incident),
+    }
+    return render(request, "cases/incident_detail.html", context)
+
+
+@require_cap(Cap.HANDLE_CASE)
+def incident_create(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    form = IncidentForm(request.POST or None, user=user, initial={"received_at": local_now()})
+    if request.method == "POST" and form.is_valid():
+        ok, incident = run_service(form, lambda: services.incident_create(actor=user, **form.cleaned_data))
+        if ok:
+            messages.success(request, gettext("已登记警情 %(number)s") % {"number": incident.number})
+            return redirect("cases:incident-detail", pk=incident.pk)
+    return render(
+        request, "cases/form.html", {"form": form, "title": gettext("登记警情"), "back": "cases:incident-list"}
+    )
+
+
+@require_cap(Cap.HANDLE_CASE)
+def incident_dispatch(request: HttpRequest, pk: int) -> HttpResponse:
+    incident = _incident(request, pk)
+    _require_handle(request, incident)
+    user = request.user
+    form = DispatchForm(request.POST or None, user=user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+
+        def call() -> Incident:
+            done = services.incident_dispatch(
+                actor=user, incident=incident, officers=data["officers"], at=data.get("dispatched_at")
+            )
+            if data.get("arrived_at"):
+                done = services.incident_arrive(actor=user, incident=done, at=data["arrived_at"])
+            return done
+
+        ok, _ = run_service(form, call)
+        if ok:
+            messages.success(request, gettext("已记录出警"))
+            return redirect("cases:incident-detail", pk=incident.pk)
+    return render(
+        request,
+        "cases/form.html",
+        {"form": form, "title": gettext("派警/到场"), "subject": incident, "incident": incident},
+    )
+
+
+@require_cap(Cap.HANDLE_CASE)
+def incident_dispose(request: HttpRequest, pk: int) -> HttpResponse:
+    incident = _incident(request, pk)
+    _require_handle(request, incident)
+    user = request.user
+    form = DisposeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        ok, _ = run_service(
+            form,
+            lambda: services.incident_dispose(
+                actor=user,
+                incident=incident,
+                result=form.cleaned_data["disposal_result"],
+                at=form.cleaned_data.get("disposed_at"),
+            ),
+        )
+        if ok:
+            messages.success(request, gettext("已记录处置结果"))
+            return redirect("cases:incident-detail", pk=incident.pk)
+    return render(
+        request,
+        "cases/form.html",
+        {"form": form, "title": gettext("处置警情"), "subject": incident, "incident": incident},
+    )
+
+
+@require_cap(Cap.HANDLE_CASE)
+def incident_convert(request: HttpRequest, pk: int) -> HttpResponse:
+    """受案: open a case from the incident (the case links it; an open incident is disposed)."""
+    incident = _incident(request, pk)
+    _require_handle(request, incident)
+    user = request.user
+    initial = {"accepted_at": local_now(), "title": (incident.summary or "")[:60]}
+    form = CaseForm(request.POST or None, user=user, fixed_unit=incident.unit, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        ok, case = run_service(
+            form, lambda: services.incident_convert_to_case(actor=user, incident=incident, **form.service_data())
+        )
+        if ok:
+            messages.success(request, gettext("已受案,案件编号 %(number)s") % {"number": case.number})
+            return redirect("cases:case-detail", pk=case.pk)
+    return render(
+        request,
+        "cases/form.html",
+        {"form": form, "title": gettext("转为案件(受案)"), "subject": incident, "incident": incident},
+    )
+
+
+# --- 110 import ----------------------------------------------------------------------------------
+
+
+def _display_name(name: str) -> str:
+    return os.path.basename((name or "").replace("\\", "/"))[:200] or "未命名.xlsx"
+
+
+def _preview(report: ImportReport) -> dict[str, Any]:
+    columns = [c for c in importing.COLUMNS if c.field in report.positions]
+    rows = []
+    for row in report.rows[:PREVIEW_ROWS]:
+        cells = []
+        for column in columns:
+            value = row.values.get(column.field)
+            if column.field == "caller_phone" and value:
+                value = Incident(caller_phone=value).caller_phone_masked
+            elif column.field == "caller_name" and value:
+                value = Incident(caller_name=value).caller_name_masked
+            elif hasattr(value, "astimezone"):
+                value = timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+            cells.append("" if value is None else value)
+        rows.append({"number": row.number, "cells": cells})
+    return {"headers": [c.header for c in columns], "rows": rows, "more": max(0, report.row_count - PREVIEW_ROWS)}
+
+
+def _import_context(form: ImportUploadForm) -> dict[str, Any]:
+    return {"form": form, "columns": importing.COLUMNS, "max_mb": MAX_BYTES // (1024 * 1024)}
+
+
+@require_cap(Cap.HANDLE_CASE)
+@require_http_methods(["GET", "POST"])
+def incident_import(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    if request.method == "GET":
+        if request.GET.get("template"):
+            return xlsx_response(build_template(importing.COLUMNS, title="110警情导入"), "110警情导入模板.xlsx")
+        if request.GET.get("report"):
+            data = unstash(request.GET["report"], user)
+            if data is None:
+                raise Http404("错误报告已过期,请重新上传 / the report has expired")
+            return xlsx_response(data, "110警情导入错误报告.xlsx")
+        return render(request, "cases/incident_import.html", _import_context(ImportUploadForm()))
+
+    action = request.POST.get("action", "check")
+    if action == "confirm":
+        filename = _display_name(request.POST.get("filename", ""))
+        data = unstash(request.POST.get("token", ""), user)
+        if data is None:
+            form = ImportUploadForm()
+            form.add_error(None, "上传的文件已过期,请重新上传 / the upload has expired, upload it again")
+            return render(request, "cases/incident_import.html", _import_context(form), status=400)
+        report = importing.import_incidents(data, filename=filename, actor=user)
+        return _render_report(request, report, data, filename)
+
+    form = ImportUploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return render(request, "cases/incident_import.html", _import_context(form), status=400)
+    upload = form.cleaned_data["file"]
+    filename = _display_name(upload.name)
+    data = upload.read()
+    report = importing.import_incidents(data, filename=filename, actor=user, dry_run=action != "import")
+    return _render_report(request, report, data, filename)
+
+
+def _render_report(request: HttpRequest, report: ImportReport, data: bytes, filename: str) -> HttpResponse:
+    user: Any = request.user
+    context = _import_context(ImportUploadForm())
+    context.update(report=report, filename=filename)
+    if not report.ok:
+        context["report_token"] = stash(report.to_error_xlsx(), user) if report.rows or report.file_errors else ""
+        context["errors_html"] = report.as_html()
+    elif not report.applied:
+        context["confirm_token"] = stash(data, user)
+        context["preview"] = _preview(report)
+    else:
+        context["summary"] = {k: report.summary.get(k, 0) for k in ("created", "updated", "unchanged")}
+    return render(request, "cases/incident_import.html", context, status=200 if report.ok else 422)
