@@ -10,13 +10,11 @@ from datetime import datetime
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from jingwu.core.calendar import TZ
-from jingwu.core.documents.importing import MAX_BYTES
 from jingwu.core.widgets import FastSelect
 from jingwu.org.filters import indented_label
 from jingwu.org.forms import BootstrapMixin
@@ -134,19 +132,6 @@ class DisposeForm(BootstrapMixin, forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.style()
-
-
-class ImportUploadForm(forms.Form):
-    file = forms.FileField(
-        label=_("110警情导出文件(.xlsx)"),
-        widget=forms.ClearableFileInput(attrs={"class": "form-control", "accept": ".xlsx", "id": "jw-import-file"}),
-    )
-
-    def clean_file(self) -> Any:
-        upload = self.cleaned_data["file"]
-        if upload.size > MAX_BYTES:
-            raise ValidationError(f"文件超过 {MAX_BYTES // (1024 * 1024)} MB 上限 / file too large")
-        return upload
 
 
 # --- cases ---------------------------------------------------------------------------------------

@@ -43,6 +43,7 @@ def _groups() -> list[NavGroup]:
                 NavItem(_("接诉即办"), "workorders:list", "headset", "workorders.view"),
                 NavItem(_("我的工作"), "workorders:my-work", "inboxes", "workorders.view"),
                 NavItem(_("受理登记"), "workorders:intake", "telephone-plus", "workorders.intake"),
+                NavItem(_("热线工单导入"), "workorders:hotline-import", "file-earmark-arrow-up", "workorders.intake"),
                 NavItem(_("警情"), "cases:incident-list", "telephone-inbound", "cases.view"),
                 NavItem(_("案件"), "cases:case-list", "folder2-open", "cases.view"),
                 NavItem(_("行刑衔接"), "cases:transfer-list", "arrow-left-right", "cases.view"),

@@ -88,9 +88,9 @@ def person_import(request: HttpRequest) -> HttpResponse:
         filename = _display_name(request.POST.get("filename", ""))
         data = unstash(token, user)
         if data is None:
-            form = UploadForm()
-            form.add_error(None, "上传的文件已过期,请重新上传 / the upload has expired, upload it again")
-            return render(request, "org/person_import.html", _page_context(request, form), status=400)
+            context = _page_context(request, UploadForm())
+            context["page_error"] = "上传的文件已过期,请重新上传 / the upload has expired, upload it again"
+            return render(request, "org/person_import.html", context, status=400)
         report = ledger.import_people(actor=user, data=data, filename=filename)
         return _render_report(request, report, data, filename)
 

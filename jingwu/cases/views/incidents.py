@@ -3,31 +3,29 @@ and the 110 Excel import (upload → validation report → confirm; all or nothi
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods
 
-from jingwu.core.documents import xlsx_response
-from jingwu.core.documents.importing import MAX_BYTES, ImportReport, build_template, stash, unstash
+from jingwu.core.crypto import mask, mask_phone
+from jingwu.core.documents.import_page import LedgerImport, ledger_import_page
 from jingwu.core.scope import unit_in_scope
 from jingwu.org.roles import Cap
 
 from .. import selectors, services
 from ..filters import IncidentFilter
-from ..forms import CaseForm, DispatchForm, DisposeForm, ImportUploadForm, IncidentForm, local_now
+from ..forms import CaseForm, DispatchForm, DisposeForm, IncidentForm, local_now
 from ..models import Incident
 from ..services import importing
 from ._common import PAGE_SIZE, get_or_404, querystring, require_cap, run_service
-
-PREVIEW_ROWS = 20
 
 
 def _incident(request: HttpRequest, pk: int) -> Incident:
@@ -171,77 +169,22 @@ def incident_convert(request: HttpRequest, pk: int) -> HttpResponse:
 # --- 110 import ----------------------------------------------------------------------------------
 
 
-def _display_name(name: str) -> str:
-    return os.path.basename((name or "").replace("\\", "/"))[:200] or "未命名.xlsx"
-
-
-def _preview(report: ImportReport) -> dict[str, Any]:
-    columns = [c for c in importing.COLUMNS if c.field in report.positions]
-    rows = []
-    for row in report.rows[:PREVIEW_ROWS]:
-        cells = []
-        for column in columns:
-            value = row.values.get(column.field)
-            if column.field == "caller_phone" and value:
-                value = Incident(caller_phone=value).caller_phone_masked
-            elif column.field == "caller_name" and value:
-                value = Incident(caller_name=value).caller_name_masked
-            elif hasattr(value, "astimezone"):
-                value = timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
-            cells.append("" if value is None else value)
-        rows.append({"number": row.number, "cells": cells})
-    return {"headers": [c.header for c in columns], "rows": rows, "more": max(0, report.row_count - PREVIEW_ROWS)}
-
-
-def _import_context(form: ImportUploadForm) -> dict[str, Any]:
-    return {"form": form, "columns": importing.COLUMNS, "max_mb": MAX_BYTES // (1024 * 1024)}
-
-
 @require_cap(Cap.HANDLE_CASE)
 @require_http_methods(["GET", "POST"])
 def incident_import(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
-    if request.method == "GET":
-        if request.GET.get("template"):
-            return xlsx_response(build_template(importing.COLUMNS, title="110警情导入"), "110警情导入模板.xlsx")
-        if request.GET.get("report"):
-            data = unstash(request.GET["report"], user)
-            if data is None:
-                raise Http404("错误报告已过期,请重新上传 / the report has expired")
-            return xlsx_response(data, "110警情导入错误报告.xlsx")
-        return render(request, "cases/incident_import.html", _import_context(ImportUploadForm()))
-
-    action = request.POST.get("action", "check")
-    if action == "confirm":
-        filename = _display_name(request.POST.get("filename", ""))
-        data = unstash(request.POST.get("token", ""), user)
-        if data is None:
-            form = ImportUploadForm()
-            form.add_error(None, "上传的文件已过期,请重新上传 / the upload has expired, upload it again")
-            return render(request, "cases/incident_import.html", _import_context(form), status=400)
-        report = importing.import_incidents(data, filename=filename, actor=user)
-        return _render_report(request, report, data, filename)
-
-    form = ImportUploadForm(request.POST, request.FILES)
-    if not form.is_valid():
-        return render(request, "cases/incident_import.html", _import_context(form), status=400)
-    upload = form.cleaned_data["file"]
-    filename = _display_name(upload.name)
-    data = upload.read()
-    report = importing.import_incidents(data, filename=filename, actor=user, dry_run=action != "import")
-    return _render_report(request, report, data, filename)
-
-
-def _render_report(request: HttpRequest, report: ImportReport, data: bytes, filename: str) -> HttpResponse:
-    user: Any = request.user
-    context = _import_context(ImportUploadForm())
-    context.update(report=report, filename=filename)
-    if not report.ok:
-        context["report_token"] = stash(report.to_error_xlsx(), user) if report.rows or report.file_errors else ""
-        context["errors_html"] = report.as_html()
-    elif not report.applied:
-        context["confirm_token"] = stash(data, user)
-        context["preview"] = _preview(report)
-    else:
-        context["summary"] = {k: report.summary.get(k, 0) for k in ("created", "updated", "unchanged")}
-    return render(request, "cases/incident_import.html", context, status=200 if report.ok else 422)
+    return ledger_import_page(
+        request,
+        LedgerImport(
+            title="110警情导入",
+            url=reverse("cases:incident-import"),
+            back_url=reverse("cases:incident-list"),
+            back_label="返回警情",
+            columns=importing.COLUMNS,
+            run=lambda data, filename, dry_run: importing.import_incidents(
+                data, filename=filename, actor=user, dry_run=dry_run
+            ),
+            help_text="以警情编号识别警情:不存在则新增;已存在且未处置的警情补记到场时间和处置结果。",
+            masks={"caller_phone": mask_phone, "caller_name": lambda name: mask(name, 1, 0)},
+        ),
+    )

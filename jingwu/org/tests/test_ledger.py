@@ -420,3 +420,16 @@ def test_user_without_export_capability_gets_403(org, client):
     client.force_login(org.officer_a)
     assert client.get(reverse("org:person-export")).status_code == 403
     assert not AuditLog.objects.filter(event="org.person.export").exists()
+
+
+@pytest.mark.django_db
+def test_confirming_someone_elses_upload_is_refused_without_error(client, org):
+    """Regression: an expired or foreign upload token answered 500 instead of asking for a new upload."""
+    from jingwu.org.models import Person
+
+    client.force_login(org.political)
+    before = Person.objects.count()
+    response = client.post("/org/people/import/", {"action": "confirm", "token": "not-a-token", "filename": "x.xlsx"})
+    assert response.status_code == 400
+    assert "上传的文件已过期" in response.content.decode()
+    assert Person.objects.count() == before
