@@ -1,0 +1,119 @@
+"""The 接诉即办 demo: the brief's January–April figures, later imperfections, open work for the demo logins."""
+
+from __future__ import annotations
+
+import pytest
+
+from jingwu.core.metrics import compute
+from jingwu.core.metrics.compute import SYSTEM
+from jingwu.core.models import TransitionEvent
+from jingwu.org import demo as org_demo
+from jingwu.org.models import Unit, User
+from jingwu.workorders import demo
+from jingwu.workorders.models import Assignment, ReturnRequest, WorkOrder
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(scope="module")
+def loaded(django_db_setup, django_db_blocker):
+    """Load once for the module (the demo takes a few seconds); rolled back at the end."""
+    from django.db import connection, transaction
+
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            org_demo.load(seed=3)
+            result = demo.load(seed=3)
+            yield result
+        finally:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+            connection.close()
+
+
+def brigade() -> Unit:
+    return Unit.objects.get(code=org_demo.BRIGADE_CODE)
+
+
+def figure(name: str, start: str, end: str):
+    return compute(f"workorders.{name}", brigade(), start, end, user=SYSTEM)
+
+
+def test_january_to_april_reproduce_the_brief(loaded):
+    assert figure("completed", "2026-01-01", "2026-04-30").value == 256
+    for rate in ("response_rate", "resolution_rate", "satisfaction_rate"):
+        f = figure(rate, "2026-01-01", "2026-04-30")
+        assert f.denominator == 256 and f.value == 1, (rate, f)
+    assert figure("overdue", "2026-01-01", "2026-04-30").value == 0
+    assert figure("shirked", "2026-01-01", "2026-04-30").value == 0
+
+
+def test_later_months_carry_the_imperfections_of_real_work(loaded):
+    b = brigade()
+    later = WorkOrder.objects.filter(unit__path__startswith=b.path, dispatched_at__date__gte="2026-05-01")
+    assert 80 * 4 <= later.count() <= 130 * 7  # about 80–120 a month from May on
+    assert figure("overdue", "2026-05-01", "2026-10-31").value >= 1
+    assert figure("shirked", "2026-05-01", "2026-10-31").value >= 1
+    assert figure("response_rate", "2026-05-01", "2026-10-31").value < 1
+    assert figure("satisfaction_rate", "2026-05-01", "2026-10-31").value < 1
+    reopened = later.filter(reopen_count__gte=1, state=WorkOrder.State.CLOSED, callback_satisfaction="satisfied")
+    assert reopened.exists()
+    order = reopened.first()
+    assert order is not None
+    steps = list(
+        TransitionEvent.objects.filter(object_type="workorders.workorder", object_id=str(order.pk))
+        .order_by("occurred_at", "id")
+        .values_list("transition", "from_state", "to_state", "payload")
+    )
+    names = [s[0] for s in steps]
+    assert names.index("reopen") < len(names) - 1 and names[-2:] == ["callback", "close"]
+    assert ("reopen", "completed", "handling") in [s[:3] for s in steps]
+    unsatisfied = [s for s in steps if s[0] == "callback" and s[3]["satisfaction"] == "unsatisfied"]
+    assert unsatisfied  # the first callback was 不满意
+    assert later.filter(exempted=True).count() == 2
+    assert ReturnRequest.objects.filter(order__in=later, status="rejected").count() == 1
+
+
+def test_every_order_has_a_consistent_history(loaded):
+    b = brigade()
+    closed = WorkOrder.objects.filter(unit__path__startswith=b.path, state=WorkOrder.State.CLOSED)
+    assert closed.count() > 800
+    sample = closed.order_by("?")[:40]
+    for order in sample:
+        events = list(
+            TransitionEvent.objects.filter(object_type="workorders.workorder", object_id=str(order.pk)).order_by(
+                "occurred_at", "id"
+            )
+        )
+        assert events[0].transition == "intake" and events[-1].transition == "close"
+        for before, after in zip(events, events[1:], strict=False):  # each step starts where the last ended
+            assert after.from_state == before.to_state
+        assert events[-1].to_state == order.state
+        assert order.completions.exists() and order.callbacks.exists()
+        assert Assignment.objects.filter(order=order, closed_at__isnull=True).count() == 1
+        if order.accepted_at and order.response_due_at and order.accepted_at <= order.response_due_at:
+            assert order.first_contact_at is not None
+
+
+def test_open_orders_are_in_the_demo_logins_work(loaded):
+    lead = User.objects.get(username="lead")
+    officer = User.objects.get(username="officer")
+    b = brigade()
+    open_orders = WorkOrder.objects.filter(unit__path__startswith=b.path).open()
+    assert 8 <= open_orders.count() <= 12
+    visible = WorkOrder.objects.visible_to(lead).open()
+    assert visible.filter(state=WorkOrder.State.DISPATCHED).exists()  # awaiting 签收
+    assert visible.filter(state=WorkOrder.State.HANDLING).exists()
+    assert WorkOrder.objects.visible_to(officer).filter(state=WorkOrder.State.HANDLING).exists()
+    assert WorkOrder.objects.filter(unit__path__startswith=b.path, state=WorkOrder.State.COMPLETED).exists()
+    assert ReturnRequest.objects.filter(status="pending", order__unit__path__startswith=b.path).exists()
+
+
+def test_loading_twice_adds_nothing(loaded):
+    assert loaded["workorders_created"] > 800
+    before = (WorkOrder.objects.count(), TransitionEvent.objects.count())
+    again = demo.load(seed=3)
+    assert again["workorders_created"] == 0
+    assert (WorkOrder.objects.count(), TransitionEvent.objects.count()) == before
