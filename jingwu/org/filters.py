@@ -103,9 +103,14 @@ class PersonFilter(django_filters.FilterSet):
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
-        units = visible_units(user).exclude(kind=Unit.Kind.PARTY_BRANCH).order_by("path")
+        # Only what the option labels need: a city bureau has ~2,000 units, and building full model
+        # instances (with their timestamps) for the picker cost more than the rest of the page.
+        label_fields = ("id", "name", "depth", "path", "kind", "retired_on")
+        units = visible_units(user).exclude(kind=Unit.Kind.PARTY_BRANCH).order_by("path").only(*label_fields)
         self.filters["unit"].queryset = units
-        self.filters["branch"].queryset = visible_units(user).filter(kind=Unit.Kind.PARTY_BRANCH).order_by("path")
+        self.filters["branch"].queryset = (
+            visible_units(user).filter(kind=Unit.Kind.PARTY_BRANCH).order_by("path").only(*label_fields)
+        )
         # The form is built on first access, so after every queryset above is in place.
         self.form.fields["unit"].label_from_instance = indented_label(units)
 
