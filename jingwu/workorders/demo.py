@@ -418,7 +418,8 @@ class _Brigade:
             self.dispatch(plan, category, wrong, dispatched)
             returned = dispatched + timedelta(minutes=rng.randrange(5, 15))
             self._return(plan, wrong, returned, approve=True)
-            dispatched = returned + timedelta(minutes=rng.randrange(5, 15))
+            # re-dispatched only after the return was approved (8 minutes after it was asked for)
+            dispatched = returned + timedelta(minutes=8 + rng.randrange(5, 15))
         self.dispatch(plan, category, unit, dispatched)
         sign_due: datetime = plan.fields["response_due_at"]
         if flaw == "late_sign":
