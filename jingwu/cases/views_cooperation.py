@@ -317,6 +317,12 @@ def _counts(qs: Any, ids: list[int]) -> dict[int, int]:
     return dict(qs.filter(campaign_id__in=ids).order_by().values_list("campaign_id").annotate(n=Count("pk")))
 
 
+def _campaign_fields(data: dict[str, Any]) -> dict[str, Any]:
+    """The fields of a campaign as the create and update services take them from the form."""
+    fields = {name: data[name] for name in ("name", "starts_on", "ends_on", "goal", "departments")}
+    return {**fields, "units": list(data["units"])}
+
+
 @require_cap(Cap.HANDLE_CASE, Cap.APPROVE_CASE)
 def campaign_create(request: HttpRequest) -> HttpResponse:
     user = request.user
@@ -328,16 +334,7 @@ def campaign_create(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         ok, campaign = _run(
             form,
-            lambda: campaign_services.campaign_create(
-                actor=user,
-                unit=data["unit"],
-                name=data["name"],
-                starts_on=data["starts_on"],
-                ends_on=data["ends_on"],
-                goal=data["goal"],
-                departments=data["departments"],
-                units=list(data["units"]),
-            ),
+            lambda: campaign_services.campaign_create(actor=user, unit=data["unit"], **_campaign_fields(data)),
         )
         if ok:
             messages.success(request, _("专项行动已创建"))
@@ -367,16 +364,7 @@ def campaign_edit(request: HttpRequest, pk: int) -> HttpResponse:
         data = form.cleaned_data
         ok, _c = _run(
             form,
-            lambda: campaign_services.campaign_update(
-                actor=user,
-                campaign=campaign,
-                name=data["name"],
-                starts_on=data["starts_on"],
-                ends_on=data["ends_on"],
-                goal=data["goal"],
-                departments=data["departments"],
-                units=list(data["units"]),
-            ),
+            lambda: campaign_services.campaign_update(actor=user, campaign=campaign, **_campaign_fields(data)),
         )
         if ok:
             messages.success(request, _("专项行动已保存"))

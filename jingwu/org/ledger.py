@@ -32,7 +32,6 @@ from jingwu.core.documents import (
     as_date,
     as_text,
     audited_export,
-    build_template,
     dated_filename,
 )
 from jingwu.core.scope import Scope, unit_in_scope
@@ -257,10 +256,6 @@ def import_people(*, actor: User, data: bytes, filename: str, dry_run: bool = Fa
     checker = PersonRowChecker(actor=actor)
     importer = Importer(COLUMNS, area=AREA, row_validator=checker)
     return importer.run(data, filename=filename, actor=actor, apply=_apply_row(actor, checker), dry_run=dry_run)
-
-
-def import_template() -> bytes:
-    return build_template(COLUMNS, title="人员台账导入模板")
 
 
 # --- export ------------------------------------------------------------------------------------

@@ -51,6 +51,9 @@ class LedgerImport:
     help_text: str = ""
     masks: dict[str, Callable[[str], str]] = field(default_factory=dict)  # field → masking for the preview
     hidden: dict[str, str] = field(default_factory=dict)  # extra fields carried through the forms
+    count_word: str = "条"  # the summary's measure word: 新增 3 条 / 新增 3 人
+    side_template: str = ""  # an optional card beside the upload form (e.g. the ledger's export form)
+    extra_context: dict[str, Any] = field(default_factory=dict)  # what the side card needs
 
 
 def _display_name(name: str) -> str:
@@ -77,7 +80,7 @@ def ledger_import_page(request: HttpRequest, ledger: LedgerImport) -> HttpRespon
     """GET: the page, ``?template=1`` the blank template, ``?report=`` an error workbook.
     POST ``action``: check (validate only), import (validate and import), confirm (a checked upload)."""
     user: Any = request.user
-    context: dict[str, Any] = {"ledger": ledger, "max_mb": MAX_BYTES // (1024 * 1024)}
+    context: dict[str, Any] = {**ledger.extra_context, "ledger": ledger, "max_mb": MAX_BYTES // (1024 * 1024)}
     if request.method == "GET":
         if request.GET.get("template"):
             return xlsx_response(build_template(ledger.columns, title=ledger.title), f"{ledger.title}模板.xlsx")

@@ -16,7 +16,24 @@ class RequestStatus(models.TextChoices):
     REJECTED = "rejected", "已驳回"
 
 
-class ReturnRequest(models.Model):
+class _Request(models.Model):
+    """What every request of a step shares: who asked and when, and the approver's decision."""
+
+    requested_by = models.ForeignKey("org.User", on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField()
+    status = models.CharField("审批", max_length=10, choices=RequestStatus.choices, default=RequestStatus.PENDING)
+    decided_by = models.ForeignKey("org.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision = models.TextField("审批意见", blank=True)
+
+    objects = ChildManager()
+
+    class Meta:
+        abstract = True
+        ordering = ["requested_at", "id"]
+
+
+class ReturnRequest(_Request):
     """退单: the unit of a dispatch leg asks to give the order back, with a reason code and text.
     Asked by the leg's unit (``workorders.handle``); decided by the dispatcher (``workorders.dispatch``
     over the leg's dispatching unit), never by the requester. Rejected returns count as 推诿."""
@@ -34,24 +51,15 @@ class ReturnRequest(models.Model):
     unit = models.ForeignKey("org.Unit", verbose_name="退单单位", on_delete=models.PROTECT, related_name="+")
     reason_code = models.CharField("退单原因", max_length=30, choices=Reason.choices)
     reason = models.TextField("说明")
-    requested_by = models.ForeignKey("org.User", on_delete=models.PROTECT, related_name="+")
-    requested_at = models.DateTimeField()
-    status = models.CharField("审批", max_length=10, choices=RequestStatus.choices, default=RequestStatus.PENDING)
-    decided_by = models.ForeignKey("org.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    decided_at = models.DateTimeField(null=True, blank=True)
-    decision = models.TextField("审批意见", blank=True)
 
-    objects = ChildManager()
-
-    class Meta:
+    class Meta(_Request.Meta):
         verbose_name = "退单申请"
-        ordering = ["requested_at", "id"]
 
     def __str__(self) -> str:
         return f"{self.order.number} 退单({self.get_reason_code_display()})"
 
 
-class SuspensionRequest(models.Model):
+class SuspensionRequest(_Request):
     """挂起申请: the handling unit asks to stop the clock (reason, expected resume); an approver
     (``workorders.approve``, not the requester) decides. ``paused_at``/``resumed_at`` feed the
     deadline clock; a pause never resets it."""
@@ -59,45 +67,27 @@ class SuspensionRequest(models.Model):
     order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="suspensions")
     reason = models.TextField("挂起原因")
     resume_by = models.DateTimeField("预计恢复时间", null=True, blank=True)
-    requested_by = models.ForeignKey("org.User", on_delete=models.PROTECT, related_name="+")
-    requested_at = models.DateTimeField()
-    status = models.CharField("审批", max_length=10, choices=RequestStatus.choices, default=RequestStatus.PENDING)
-    decided_by = models.ForeignKey("org.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    decided_at = models.DateTimeField(null=True, blank=True)
-    decision = models.TextField("审批意见", blank=True)
     paused_at = models.DateTimeField(null=True, blank=True)
     resumed_at = models.DateTimeField(null=True, blank=True)
 
-    objects = ChildManager()
-
-    class Meta:
+    class Meta(_Request.Meta):
         verbose_name = "挂起申请"
-        ordering = ["requested_at", "id"]
 
     def __str__(self) -> str:
         return f"{self.order.number} 挂起申请"
 
 
-class ExtensionRequest(models.Model):
+class ExtensionRequest(_Request):
     """延期申请: a new completion deadline asked with a reason; an approver who is not the requester
     decides. An approved extension moves the due time from where it stands (never restarts it)."""
 
     order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="extensions")
     reason = models.TextField("延期原因")
     new_due_at = models.DateTimeField("申请延至")
-    requested_by = models.ForeignKey("org.User", on_delete=models.PROTECT, related_name="+")
-    requested_at = models.DateTimeField()
-    status = models.CharField("审批", max_length=10, choices=RequestStatus.choices, default=RequestStatus.PENDING)
-    decided_by = models.ForeignKey("org.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    decided_at = models.DateTimeField(null=True, blank=True)
-    decision = models.TextField("审批意见", blank=True)
     clock_round = models.PositiveSmallIntegerField(default=0)  # the order's reopen_count when asked
 
-    objects = ChildManager()
-
-    class Meta:
+    class Meta(_Request.Meta):
         verbose_name = "延期申请"
-        ordering = ["requested_at", "id"]
 
     def __str__(self) -> str:
         return f"{self.order.number} 延期至 {self.new_due_at:%Y-%m-%d %H:%M}"
@@ -119,9 +109,7 @@ class Contact(models.Model):
     result = models.TextField("联系结果")
     recorded_by = models.ForeignKey("org.User", on_delete=models.PROTECT, related_name="+")
 
-    objects = ChildManager()
-
-    class Meta:
+    class Meta(_Request.Meta):
         verbose_name = "联系记录"
         ordering = ["contacted_at", "id"]
 
@@ -146,9 +134,7 @@ class Completion(models.Model):
     completed_by = models.ForeignKey("org.User", on_delete=models.PROTECT, related_name="+")
     completed_at = models.DateTimeField()
 
-    objects = ChildManager()
-
-    class Meta:
+    class Meta(_Request.Meta):
         verbose_name = "办结记录"
         ordering = ["completed_at", "id"]
 
@@ -170,9 +156,7 @@ class Callback(models.Model):
     satisfaction = models.CharField("满意度", max_length=20, choices=WorkOrder.Satisfaction.choices, blank=True)
     comment = models.TextField("回访意见", blank=True)
 
-    objects = ChildManager()
-
-    class Meta:
+    class Meta(_Request.Meta):
         verbose_name = "回访记录"
         ordering = ["called_at", "id"]
 
@@ -197,9 +181,7 @@ class SupervisionNotice(models.Model):
     issued_at = models.DateTimeField()
     key = models.CharField(max_length=100, blank=True)
 
-    objects = ChildManager()
-
-    class Meta:
+    class Meta(_Request.Meta):
         verbose_name = "督办通报"
         ordering = ["issued_at", "id"]
         constraints = [
@@ -212,7 +194,7 @@ class SupervisionNotice(models.Model):
         return f"{self.order.number} {self.get_kind_display()}"
 
 
-class Appeal(models.Model):
+class Appeal(_Request):
     """申诉 (免考核): the responsible unit asks that an unreasonable or out-of-jurisdiction order leave
     the scoring; an approver who is not the requester decides. Approved → ``WorkOrder.exempted``."""
 
@@ -225,18 +207,9 @@ class Appeal(models.Model):
     order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="appeals")
     reason_code = models.CharField("申诉理由", max_length=30, choices=Reason.choices)
     reason = models.TextField("说明")
-    requested_by = models.ForeignKey("org.User", on_delete=models.PROTECT, related_name="+")
-    requested_at = models.DateTimeField()
-    status = models.CharField("审批", max_length=10, choices=RequestStatus.choices, default=RequestStatus.PENDING)
-    decided_by = models.ForeignKey("org.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    decided_at = models.DateTimeField(null=True, blank=True)
-    decision = models.TextField("审批意见", blank=True)
 
-    objects = ChildManager()
-
-    class Meta:
+    class Meta(_Request.Meta):
         verbose_name = "申诉"
-        ordering = ["requested_at", "id"]
 
     def __str__(self) -> str:
         return f"{self.order.number} 申诉"
