@@ -41,7 +41,10 @@ def _otp_not_enforced(settings):  # type: ignore[no-untyped-def]
 def _fresh_working_calendar():  # type: ignore[no-untyped-def]
     """The working calendar caches overrides per process; a rolled-back test must not leak them."""
     from jingwu.core.calendar import clear_cache
+    from jingwu.workorders.filters import forget_category_choices
 
     clear_cache()
+    forget_category_choices()  # the same for the cached category tree: ids die with the test's rows
     yield
     clear_cache()
+    forget_category_choices()

@@ -94,3 +94,54 @@ def measure(fn: Callable[[], object], repeat: int, warmup: int = 3) -> dict[str,
 def verdict(value: float, target: float, smaller_is_better: bool = True) -> str:
     ok = value <= target if smaller_is_better else value >= target
     return "OK " if ok else "MISS"
+
+
+def process_cpu(pid: int) -> float:
+    """CPU seconds (user + system) a process has used so far; 0 when it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def child_pids(parent: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == parent:
+                    found.append(int(entry.name))
+            except (OSError, IndexError, ValueError):
+                continue
+    return found
+
+
+def server_cpu(server: int, url: str) -> dict[str, dict[int, float]]:
+    """CPU used so far by a server process and its children ("app") and by the database's backends
+    ("db"): on a shared machine the CPU per request says more than the wall-clock rate."""
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        backends = [
+            row[0]
+            for row in conn.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        ]
+    return {
+        "app": {pid: process_cpu(pid) for pid in [server, *child_pids(server)]},
+        "db": {pid: process_cpu(pid) for pid in backends},
+    }
+
+
+def cpu_per_request(before: dict[str, dict[int, float]], after: dict[str, dict[int, float]], requests: int) -> str:
+    """'x ms gunicorn + y ms PostgreSQL → ≈ N req/s if the machine's cores served only this'."""
+    used = {side: sum(after[side][pid] - before[side].get(pid, 0.0) for pid in after[side]) for side in after}
+    per = {side: 1000 * used[side] / max(1, requests) for side in used}
+    cores = os.cpu_count() or 1
+    capacity = cores * 1000 / max(0.001, per["app"] + per["db"])
+    return (
+        f"CPU per request: {per['app']:.1f} ms gunicorn + {per['db']:.1f} ms PostgreSQL → ≈ {capacity:.0f} req/s "
+        f"if this machine's {cores} cores served only this (load average now {os.getloadavg()[0]:.1f})"
+    )

@@ -25,7 +25,7 @@ import threading
 import time
 from pathlib import Path
 
-from _common import RESULTS, ROOT, verdict
+from _common import RESULTS, ROOT, cpu_per_request, server_cpu, verdict
 from _wo_generate import BENCH_ENV, _setup, ensure
 
 TARGET_RPS = 100.0
@@ -229,8 +229,11 @@ def main() -> None:
         print(
             f"gunicorn {args.workers} sync workers on :{port}; {args.path} → {len(body):,} bytes (~{rows} order links)"
         )
+        before = server_cpu(proc.pid, url)
         result = load_loop(port, args.path, headers, args.seconds, args.concurrency)
+        after = server_cpu(proc.pid, url)
         report(f"工单列表 / work-order list, {args.concurrency} client threads, {args.seconds:.0f} s", result)
+        print("  " + cpu_per_request(before, after, result["requests"]))
     finally:
         stop(proc)
 

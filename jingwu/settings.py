@@ -225,6 +225,16 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = DEV or DEBUG
 WHITENOISE_AUTOREFRESH = DEV or DEBUG  # serve from the finders; no collectstatic in development
 
+# --- Attachments (附件) ------------------------------------------------------------------------
+# Allowed kinds, checked from the file's bytes (jingwu/core/attachments/validators.py names them):
+# jpeg, png, pdf, docx, xlsx, mp3, mp4, wav, txt. Files live under MEDIA_ROOT/attachments/.
+ATTACHMENT_TYPES = env_list("JINGWU_ATTACHMENT_TYPES", "jpeg,png,pdf,docx,xlsx,mp3,mp4,wav,txt")
+ATTACHMENT_MAX_MB = int(os.environ.get("JINGWU_ATTACHMENT_MAX_MB", 20))  # per file
+ATTACHMENT_MAX_FILES = int(os.environ.get("JINGWU_ATTACHMENT_MAX_FILES", 10))  # per upload
+# A file whose name says another allowed type than its bytes (a PNG named .pdf): accept it as what
+# its bytes are (the download name gets the right extension), or refuse it (1).
+ATTACHMENT_STRICT_EXTENSION = env_bool("JINGWU_ATTACHMENT_STRICT_EXTENSION")
+
 # --- REST API ---------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     # Token first: anonymous API calls then get 401 + WWW-Authenticate (session auth alone gives 403).

@@ -14,3 +14,11 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast; Ar
 
 # A test-only app with a tiny stateful model for the workflow mechanism's tests.
 INSTALLED_APPS = [*INSTALLED_APPS, "jingwu.testing.workflowapp"]  # noqa: F405
+
+# Uploaded attachments of the test suite (and of the fuzzers) never land in the real var/media.
+import atexit  # noqa: E402
+import shutil  # noqa: E402
+import tempfile  # noqa: E402
+
+MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="jingwu-test-media-"))  # noqa: F405
+atexit.register(shutil.rmtree, MEDIA_ROOT, ignore_errors=True)

@@ -1,8 +1,9 @@
 """Append-only, hash-chained audit log, written inside the caller's transaction.
 
 Every row's hash covers the previous row's hash of its lane and its own content. Writers are spread
-over ``settings.AUDIT_LANES`` chains (lane = writer's process/thread), each with a locked head row,
-so that concurrent transactions do not all queue behind one lock; ``verify()`` walks every lane.
+over ``settings.AUDIT_LANES`` chains, each with a locked head row: a writer keeps its lane and moves
+to a free one when another transaction holds it (``_lock_lane``), so that concurrent transactions do
+not queue behind one lock; ``verify()`` walks every lane.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from . import context
@@ -59,9 +60,60 @@ def row_hash(row: AuditLog) -> str:
     return _digest(row.algorithm, _content(row))
 
 
+_writer = threading.local()
+
+
+def _lane_count() -> int:
+    return max(1, int(getattr(settings, "AUDIT_LANES", 8)))
+
+
 def _lane_for_writer() -> int:
-    lanes = max(1, int(getattr(settings, "AUDIT_LANES", 8)))
-    return (os.getpid() * 31 + threading.get_ident()) % lanes
+    """The lane this writer (process/thread) last wrote to, or its first guess from its ids."""
+    lane = getattr(_writer, "lane", None)
+    if lane is None or lane >= _lane_count():
+        lane = (os.getpid() * 31 + threading.get_ident()) % _lane_count()
+    return lane
+
+
+LANE_LOCK_CLASS = 0x4A57  # advisory-lock namespace of the lanes being created
+
+
+def _claim_new_lane(number: int) -> bool:
+    """Whether this transaction may create lane ``number``: on PostgreSQL a writer creating the same
+    lane would hold its uncommitted row and make this one wait, so creators claim the number first
+    (a transaction-scoped advisory lock, tried without waiting). SQLite has one writer at a time."""
+    if connection.vendor != "postgresql":
+        return True
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s, %s)", [LANE_LOCK_CLASS, number])
+        return bool(cursor.fetchone()[0])
+
+
+def _lock_lane() -> AuditLane:
+    """Lock a chain head for this transaction: the writer's own lane when it is free, else a free lane
+    (``SKIP LOCKED``, picked at random), else a lane not created yet, else wait for the writer's own. The writer then
+    keeps the lane it got, so N concurrent writers settle on N different lanes instead of queueing
+    behind the ones whose ids happen to collide. A lane this transaction already holds is never
+    skipped (PostgreSQL skips only other transactions' locks), so one transaction stays on one lane."""
+    count, mine = _lane_count(), _lane_for_writer()
+    free: AuditLane | None = (
+        AuditLane.objects.select_for_update(skip_locked=True)
+        .filter(lane__lt=count)
+        .annotate(_other=models.Case(models.When(lane=mine, then=0), default=1))
+        .order_by("_other", "?")  # another free lane at random: less likely to be some writer's own
+        .first()
+    )
+    if free is None:
+        existing = set(AuditLane.objects.filter(lane__lt=count).values_list("lane", flat=True))
+        missing = [n for n in [mine, *range(count)] if n not in existing]
+        created = next((n for n in dict.fromkeys(missing) if _claim_new_lane(n)), None)
+        if created is not None:
+            AuditLane.objects.get_or_create(lane=created)
+            mine = created
+        free = AuditLane.objects.select_for_update().get(lane=mine)
+    assert free is not None
+    _writer.lane = free.lane
+    return free
 
 
 def _object_fields(obj: Any) -> tuple[str, str, str]:
@@ -89,12 +141,10 @@ def record(
     actor = actor if actor is not None else ctx.user
     otype, oid, orepr = _object_fields(obj)
     person = getattr(actor, "person", None) if actor is not None else None
-    with transaction.atomic():
-        lane_no = _lane_for_writer()
-        lane = AuditLane.objects.select_for_update().filter(lane=lane_no).first()
-        if lane is None:
-            AuditLane.objects.get_or_create(lane=lane_no)
-            lane = AuditLane.objects.select_for_update().get(lane=lane_no)
+    # No savepoint of its own inside the caller's transaction: a failed audit row fails the change.
+    with transaction.atomic(savepoint=False):
+        lane = _lock_lane()
+        lane_no = lane.lane
         row = AuditLog(
             lane=lane_no,
             seq=lane.seq + 1,

@@ -28,6 +28,8 @@ from functools import cached_property
 from typing import Any, cast
 
 from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy
 
 from .calendar import (
     TZ,
@@ -225,13 +227,13 @@ class DeadlineState(StrEnum):
     MET_LATE = "met_late"
 
     @property
-    def label(self) -> str:
+    def label(self) -> str | Promise:
         return {
-            "on_time": "正常",
-            "due_soon": "临期",
-            "overdue": "超期",
-            "met": "按期办结",
-            "met_late": "超期办结",
+            "on_time": gettext_lazy("正常"),
+            "due_soon": gettext_lazy("临期"),
+            "overdue": gettext_lazy("超期"),
+            "met": gettext_lazy("按期办结"),
+            "met_late": gettext_lazy("超期办结"),
         }[self.value]
 
 

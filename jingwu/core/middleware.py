@@ -35,6 +35,9 @@ class RequestIdMiddleware:
         return response
 
 
+ACTIVITY_RESOLUTION = 60  # seconds; the idle timeout is measured to within this
+
+
 class ActorMiddleware:
     """After authentication: puts the user in the action context and enforces the idle timeout
     (``SESSION_IDLE_TIMEOUT`` since the last request) and the absolute session lifetime
@@ -60,7 +63,8 @@ class ActorMiddleware:
 
                 record("auth.session_expired", actor=user, message="会话已达最长时限,自动退出")
                 logout(request)
-            else:
+            elif last is None or now - int(last) >= ACTIVITY_RESOLUTION:
+                # Written at most once a minute: a session save per request costs every page a write.
                 request.session["_last_seen"] = now
         if ctx is not None:
             ctx.user = request.user if getattr(request, "user", None) and request.user.is_authenticated else None

@@ -158,6 +158,11 @@ class OTPRequiredMiddleware:
 
 def _on_logged_in(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
     audit.record("auth.login", obj=user, actor=user, message="登录成功")
+    session = getattr(request, "session", None)
+    if session is not None:  # the clocks of the idle timeout and the absolute lifetime start now
+        now = int(time.time())
+        session["_auth_at"] = now
+        session["_last_seen"] = now
 
 
 def _on_logged_out(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:

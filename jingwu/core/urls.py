@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import saved_filters, views_audit, views_calendar, views_metrics, views_notifications
+from .attachments import views as attachment_views
 
 app_name = "core"
 urlpatterns = [
@@ -23,6 +24,8 @@ urlpatterns = [
     # Metrics: definitions and the drill-down from a figure to its rows.
     path("metrics/", views_metrics.metric_list, name="metric-list"),
     path("metrics/<str:name>/", views_metrics.metric_detail, name="metric-detail"),
+    # Attachments: download only through this scoped, audited view.
+    path("attachments/<int:pk>/", attachment_views.attachment_download, name="attachment-download"),
     # Saved filters (常用筛选) of any list page; personal.
     path("saved-filters/", saved_filters.saved_filter_save, name="saved-filter-save"),
     path("saved-filters/<int:pk>/delete/", saved_filters.saved_filter_remove, name="saved-filter-delete"),

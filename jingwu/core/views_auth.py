@@ -7,7 +7,6 @@ keeps them there until the session is verified.
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import django_otp
@@ -49,9 +48,7 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
     def form_valid(self, form: Any) -> HttpResponse:
-        response = super().form_valid(form)
-        self.request.session["_auth_at"] = int(time.time())
-        self.request.session["_last_seen"] = int(time.time())
+        response = super().form_valid(form)  # login() starts the session clocks (security._on_logged_in)
         user = self.request.user
         if needs_otp(user):
             return HttpResponseRedirect(otp_entry_url(user, self.get_success_url()))

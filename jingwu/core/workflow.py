@@ -35,6 +35,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import OperationalError, connections, models, router, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from . import audit
 from .models import TransitionEvent
@@ -143,7 +144,7 @@ def workflow_of(obj: models.Model | type[models.Model]) -> Workflow:
 
 def _actor_label(actor: Any) -> str:
     person = getattr(actor, "person", None)
-    return getattr(person, "name", "") or getattr(actor, "username", "") or "系统"
+    return getattr(person, "name", "") or getattr(actor, "username", "") or str(gettext_lazy("系统"))
 
 
 def _same_party(obj: models.Model, field_name: str, actor: Any) -> bool:
@@ -337,5 +338,5 @@ def timeline(obj: models.Model) -> list[TransitionEvent]:
         event.transition_label = names.get(event.transition, event.transition)  # type: ignore[attr-defined]
         event.from_label = labels.get(event.from_state, event.from_state)  # type: ignore[attr-defined]
         event.to_label = labels.get(event.to_state, event.to_state)  # type: ignore[attr-defined]
-        event.actor_name = _actor_label(event.actor) if event.actor_id else "系统"  # type: ignore[attr-defined]
+        event.actor_name = _actor_label(event.actor) if event.actor_id else gettext_lazy("系统")  # type: ignore[attr-defined]
     return events

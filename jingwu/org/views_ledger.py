@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from jingwu.core.documents import XLSX_CONTENT_TYPE, file_response
@@ -49,7 +50,7 @@ def person_import(request: HttpRequest) -> HttpResponse:
                 "id_number": lambda v: Person(id_number=v).id_number_masked,
                 "phone": lambda v: Person(phone=v).phone_masked,
             },
-            count_word="人",
+            count_word=_("人"),
             side_template="org/_person_export.html",
             extra_context={
                 "can_export": user.has_cap(Cap.EXPORT_PERSON),

@@ -13,3 +13,11 @@ class WorkordersConfig(AppConfig):
         from .mywork import pending_items  # my work, each item linking to its order
 
         register_pending(pending_items)
+
+        # An order's attachments are visible to whoever sees the order (接诉即办 scope).
+        from jingwu.core.attachments.selectors import register_owner
+        from jingwu.org.roles import Cap
+
+        from .models import WorkOrder
+
+        register_owner(WorkOrder, lambda user: WorkOrder.objects.visible_to(user, Cap.VIEW_WORKORDER))

@@ -3,6 +3,7 @@ the deadline state is derived from timestamps in SQL (the same rule as ``deadlin
 
 from __future__ import annotations
 
+import time
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -15,11 +16,12 @@ from django.utils.translation import gettext_lazy as _
 from jingwu.core.calendar import TZ, schedule_for
 from jingwu.core.deadlines import add_working_hours
 from jingwu.core.widgets import FastSelect
-from jingwu.org.filters import indented_label
+from jingwu.org.filters import INDENT
 from jingwu.org.models import Unit
 from jingwu.org.roles import Cap
 
 from .models import Category, RepeatLink, WorkOrder
+from .models.orders import PATH_STEP
 
 SORT_FIELDS = {
     "received": ("received_at", "pk"),
@@ -50,8 +52,27 @@ REPEAT_CHOICES = [
 YES_NO = [("yes", _("是")), ("no", _("否"))]
 
 
+CATEGORY_CACHE_SECONDS = 60.0
+_category_cache: dict[str, Any] = {}
+
+
+def forget_category_choices() -> None:
+    """Drop this process's cached category tree (after a category was changed)."""
+    _category_cache.clear()
+
+
 def category_choices() -> list[tuple[int, str]]:
-    """Active categories as an indented tree (parents first)."""
+    """Active categories as an indented tree (parents first); configuration, so cached per process
+    for ``CATEGORY_CACHE_SECONDS`` (a changed category shows in every process within that time)."""
+    cached = _category_cache.get("choices")
+    if cached is not None and time.monotonic() - cached[0] < CATEGORY_CACHE_SECONDS:
+        return cached[1]
+    choices = _category_tree()
+    _category_cache["choices"] = (time.monotonic(), choices)
+    return choices
+
+
+def _category_tree() -> list[tuple[int, str]]:
     categories = list(Category.objects.filter(active=True).order_by("order", "code"))
     children: dict[int | None, list[Category]] = {}
     for c in categories:
@@ -76,6 +97,34 @@ def category_subtree(category_id: int) -> list[int]:
     return list(found)
 
 
+UNIT_PICKER_LIMIT = 300
+
+
+def unit_picker_choices(units: QuerySet[Unit], chosen: Any = None) -> list[tuple[int, str]]:
+    """The unit picker's options, indented as a tree. A scope of up to ``UNIT_PICKER_LIMIT`` units lists
+    them all; a bigger one (a province: ~12,000 squadrons) lists its top two levels plus the chosen
+    unit, its ancestors and its children, so a user drills down (choose a 大队, filter, then its 中队)
+    instead of the page rendering thousands of options. Any unit in scope stays valid in the URL."""
+    columns = ("pk", "name", "depth", "path", "retired_on")
+    rows = list(units.values_list(*columns)[: UNIT_PICKER_LIMIT + 1])
+    if len(rows) > UNIT_PICKER_LIMIT:
+        top = min(r[2] for r in rows)
+        wanted = Q(depth__lte=top + 1)
+        picked = units.filter(pk=chosen).values_list("path", "depth").first() if str(chosen or "").isdigit() else None
+        if picked is not None:
+            path, depth = picked
+            lineage = [path[:i] for i in range(PATH_STEP, len(path) + 1, PATH_STEP)]
+            wanted |= Q(path__in=lineage) | Q(path__startswith=path, depth=depth + 1)
+        rows = list(units.filter(wanted).values_list(*columns)[: UNIT_PICKER_LIMIT * 4])
+    if not rows:
+        return []
+    top = min(r[2] for r in rows)
+    retired = _("(已撤销)")
+    return [
+        (pk, f"{INDENT * max(0, depth - top)}{name}{retired if gone else ''}") for pk, name, depth, _p, gone in rows
+    ]
+
+
 class WorkOrderFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         label=_("搜索"),
@@ -90,10 +139,10 @@ class WorkOrderFilter(django_filters.FilterSet):
         ),
     )
     state = django_filters.ChoiceFilter(
-        label=_("状态"), choices=WorkOrder.State.choices, empty_label=_("全部状态"), widget=forms.Select
+        label=_("状态"), choices=WorkOrder.State.choices, empty_label=_("全部状态"), widget=FastSelect
     )
     category = django_filters.ChoiceFilter(
-        label=_("类别"), choices=[], method="filter_category", empty_label=_("全部类别"), widget=forms.Select
+        label=_("类别"), choices=[], method="filter_category", empty_label=_("全部类别"), widget=FastSelect
     )
     unit = django_filters.ModelChoiceFilter(
         label=_("承办单位"),
@@ -104,10 +153,14 @@ class WorkOrderFilter(django_filters.FilterSet):
     )
     sub = django_filters.BooleanFilter(label=_("含下级单位"), method="filter_noop", widget=forms.CheckboxInput)
     deadline = django_filters.ChoiceFilter(
-        label=_("时限状态"), choices=DEADLINE_CHOICES, method="filter_deadline", empty_label=_("全部时限状态")
+        label=_("时限状态"),
+        choices=DEADLINE_CHOICES,
+        method="filter_deadline",
+        empty_label=_("全部时限状态"),
+        widget=FastSelect,
     )
     source = django_filters.ChoiceFilter(
-        label=_("来源"), choices=WorkOrder.Source.choices, empty_label=_("全部来源"), widget=forms.Select
+        label=_("来源"), choices=WorkOrder.Source.choices, empty_label=_("全部来源"), widget=FastSelect
     )
     received_from = django_filters.DateFilter(
         label=_("受理日期自"),
@@ -122,10 +175,14 @@ class WorkOrderFilter(django_filters.FilterSet):
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     repeat = django_filters.ChoiceFilter(
-        label=_("重复件"), choices=REPEAT_CHOICES, method="filter_repeat", empty_label=_("重复件:全部")
+        label=_("重复件"),
+        choices=REPEAT_CHOICES,
+        method="filter_repeat",
+        empty_label=_("重复件:全部"),
+        widget=FastSelect,
     )
     exempted = django_filters.ChoiceFilter(
-        label=_("免考核"), choices=YES_NO, method="filter_exempted", empty_label=_("免考核:全部")
+        label=_("免考核"), choices=YES_NO, method="filter_exempted", empty_label=_("免考核:全部"), widget=FastSelect
     )
     o = django_filters.ChoiceFilter(
         label=_("排序"),
@@ -155,10 +212,15 @@ class WorkOrderFilter(django_filters.FilterSet):
         super().__init__(*args, **kwargs)
         self.user = user
         units = Unit.objects.visible_to(user, Cap.VIEW_WORKORDER).exclude(kind=Unit.Kind.PARTY_BRANCH).order_by("path")
-        self.filters["unit"].queryset = units
-        self.filters["category"].extra["choices"] = category_choices()
+        self.filters["unit"].queryset = units  # validates the chosen unit: any unit in scope
+        categories = category_choices()
+        chosen = str(self.data.get("category") or "")
+        if chosen and chosen not in {str(pk) for pk, _label in categories}:  # a category newer than the cache
+            forget_category_choices()
+            categories = category_choices()
+        self.filters["category"].extra["choices"] = categories
         form = self.form
-        form.fields["unit"].label_from_instance = indented_label(units)
+        form.fields["unit"].widget.choices = [("", _("全部单位")), *unit_picker_choices(units, self.data.get("unit"))]
         for field in form.fields.values():
             widget = field.widget
             if isinstance(widget, forms.CheckboxInput):

@@ -10,6 +10,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from jingwu.core.attachments.forms import MultipleFileField
 from jingwu.core.calendar import TZ
 from jingwu.core.widgets import FastSelect
 from jingwu.org.filters import indented_label
@@ -92,19 +93,68 @@ class IntakeForm(Styled):
     latitude = forms.DecimalField(label=_("纬度"), required=False, max_digits=9, decimal_places=6)
     longitude = forms.DecimalField(label=_("经度"), required=False, max_digits=9, decimal_places=6)
     category = forms.TypedChoiceField(label=_("诉求类别"), coerce=int, choices=[])
+    # 涉警投诉: only with a complaint category (投诉/举报 or below); routed to 督察, hidden from the unit.
+    complaint_about_officer = forms.BooleanField(
+        label=_("涉警投诉(投诉民警或单位)"), required=False, help_text=_("转督察办理,被投诉单位不可见")
+    )
+    accused_unit = forms.ModelChoiceField(label=_("被投诉单位"), queryset=Unit.objects.none(), required=False)
     content = forms.CharField(label=_("诉求内容"), widget=forms.Textarea(attrs={"rows": 5}), max_length=5000)
     received_at = AwareDateTimeField(label=_("受理时间"))
+    attachments = MultipleFileField(label=_("附件"))  # checked by content; the service stores them
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["category"].choices = [("", _("请选择类别"))] + category_choices()  # type: ignore[attr-defined]
+        # The accused unit is picked among the units the operator takes demands for (as in the API).
+        units = unit_choices(user, Cap.WORKORDER_INTAKE) if user is not None else Unit.objects.none()
+        self.fields["accused_unit"] = _unit_field(_("被投诉单位"), units, required=False)
+        self.complaint_ids = complaint_category_ids()
+        box = self.fields["complaint_about_officer"].widget
+        box.attrs["data-complaint-categories"] = ",".join(str(pk) for pk in sorted(self.complaint_ids))
+        self.style()
+        box.attrs["class"] = "form-check-input"
         if not self.is_bound:
             self.initial.setdefault("received_at", local_now())
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        accused = data.get("accused_unit")
+        if data.get("complaint_about_officer"):
+            if data.get("category") is not None and data["category"] not in self.complaint_ids:
+                self.add_error(
+                    "complaint_about_officer",
+                    _("涉警投诉须选择投诉或举报类诉求类别 / a complaint about the police needs a complaint category"),
+                )
+            if accused is None and "accused_unit" not in self.errors:
+                self.add_error("accused_unit", _("涉警投诉须选择被投诉单位 / choose the accused unit"))
+        elif accused is not None:
+            self.add_error(
+                "accused_unit",
+                _("选择被投诉单位须同时勾选“涉警投诉” / tick 涉警投诉 for a complaint about the police"),
+            )
+        return data
 
     def service_data(self) -> dict[str, Any]:
         data = dict(self.cleaned_data)
         data["category"] = Category.objects.get(pk=data["category"])
+        if not data.pop("complaint_about_officer", False):
+            data["accused_unit"] = None
         return data
+
+
+def complaint_category_ids() -> set[int]:
+    """Categories that are complaints (投诉/举报) themselves or lie under one."""
+    rows = {pk: (parent, flag) for pk, parent, flag in Category.objects.values_list("pk", "parent_id", "is_complaint")}
+
+    def is_complaint(pk: int | None, seen: int = 0) -> bool:
+        while pk is not None and seen < len(rows):
+            parent, flag = rows[pk]
+            if flag:
+                return True
+            pk, seen = parent, seen + 1
+        return False
+
+    return {pk for pk in rows if is_complaint(pk)}
 
 
 class RepeatActionForm(Styled):
@@ -203,6 +253,7 @@ class ContactForm(Styled):
 class CompleteForm(Styled):
     result = forms.ChoiceField(label=_("办理结果"), choices=[("", "—"), *Completion.Result.choices])
     reply = forms.CharField(label=_("答复内容"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
+    attachments = MultipleFileField(label=_("附件"))
 
 
 class CallbackForm(Styled):
@@ -238,6 +289,10 @@ class SupervisionForm(Styled):
 class AppealForm(Styled):
     reason_code = forms.ChoiceField(label=_("申诉理由"), choices=[("", "—"), *Appeal.Reason.choices])
     reason = forms.CharField(label=_("说明"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class AssistAcceptForm(Styled):
+    leg_id = forms.IntegerField(widget=forms.HiddenInput)
 
 
 class AssistReplyForm(Styled):

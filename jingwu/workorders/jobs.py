@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from jingwu.core.jobs import JobContext, periodic
+
+# How often unsigned dispatch legs are checked: the shortest sign-for limit is one hour (urgent).
+SIGN_WATCH_EVERY = timedelta(minutes=10)
 
 
 @periodic(name="workorders.urge_overdue", daily_at="08:40")
@@ -13,3 +17,11 @@ def urge_overdue_daily(run: JobContext) -> dict[str, Any]:
     from .services import urge_overdue
 
     return urge_overdue(run.now)
+
+
+@periodic(name="workorders.sign_watch", every=SIGN_WATCH_EVERY)
+def sign_watch(run: JobContext) -> dict[str, Any]:
+    """未签收的派单:过签收时限一定比例时提醒承办单位,超过签收时限上报派单人(每条派单各一次)。"""
+    from .services.signing import sign_watch as watch
+
+    return watch(run.now)

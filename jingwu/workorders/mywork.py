@@ -10,14 +10,18 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from jingwu.core.deadlines import deadline_state
-from jingwu.core.scope import unit_in_scope
+from jingwu.core.scope import Scope, unit_in_scope
 from jingwu.org.roles import Cap
 
-from .models import Appeal, ExtensionRequest, RequestStatus, ReturnRequest, SuspensionRequest, WorkOrder
+from .models import Appeal, Assignment, ExtensionRequest, RequestStatus, ReturnRequest, SuspensionRequest, WorkOrder
+from .models.orders import assist_leg_q
 
 LIMIT = 100
 
@@ -34,8 +38,8 @@ class WorkItem:
         return reverse("workorders:detail", args=[self.order.pk])
 
     @property
-    def state_label(self) -> str:
-        return {"on_time": "正常", "due_soon": "临期", "overdue": "超期"}.get(self.state, "")
+    def state_label(self) -> str | Promise:
+        return {"on_time": _("正常"), "due_soon": _("临期"), "overdue": _("超期")}.get(self.state, "")
 
 
 @dataclass
@@ -78,6 +82,7 @@ def my_work(user: Any, now: dt.datetime | None = None) -> list[Section]:
         ]
         sections.append(Section("sign", "待签收", "pen", _sorted(sign)))
         sections.append(Section("handle", "待办理", "tools", _sorted(work)))
+        sections.append(Section("assist", "协办任务", "people", assist_tasks(user, now)))
     if user.has_cap(Cap.WORKORDER_CALLBACK):
         calls = (
             base.visible_to(user, Cap.WORKORDER_CALLBACK)
@@ -122,6 +127,35 @@ def my_work(user: Any, now: dt.datetime | None = None) -> list[Section]:
     if user.has_cap(Cap.WORKORDER_DISPATCH) or user.has_cap(Cap.WORKORDER_APPROVE):
         sections.append(Section("approve", "待审批", "check2-square", _sorted(approvals)))
     return sections
+
+
+def assist_tasks(user: Any, now: dt.datetime) -> list[WorkItem]:
+    """The open assist legs (协办) of the units the user handles for: 协办待签收 by the leg's sign-for
+    deadline, then 协办待反馈 by the order's completion deadline (the lead unit needs the part
+    before it completes). Orders hidden from the user (complaints about their unit) are left out."""
+    grants = user.scope_grants(Cap.WORKORDER_HANDLE)
+    legs_q = Q() if any(g.scope == Scope.ALL for g in grants) else assist_leg_q(user, grants)
+    if legs_q is None:
+        return []
+    legs = (
+        Assignment.objects.filter(legs_q)
+        .filter(
+            role=Assignment.Role.ASSIST,
+            done_at__isnull=True,
+            closed_at__isnull=True,
+            order__state__in=WorkOrder.OPEN_STATES,
+            order__in=WorkOrder.objects.visible_to(user, Cap.VIEW_WORKORDER).values("pk"),
+        )
+        .select_related("order__category", "order__unit")
+        .order_by("sign_due_at", "pk")[:LIMIT]
+    )
+    items = []
+    for leg in legs:
+        if leg.accepted_at is None:
+            items.append(_item(leg.order, "协办待签收", leg.sign_due_at, now))
+        else:
+            items.append(_item(leg.order, "协办待反馈", leg.order.due_at, now))
+    return _sorted(items)
 
 
 def pending_items(user: Any) -> list[dict[str, Any]]:

@@ -107,13 +107,17 @@ def order_timeline(order: WorkOrder) -> list[Any]:
     return workflow.timeline(order)
 
 
-def order_deadline_state(order: WorkOrder, now: dt.datetime | None = None) -> str:
-    """on_time / due_soon / overdue / met / met_late of the completion deadline ("" before dispatch)."""
+def order_deadline_state(order: WorkOrder, now: dt.datetime | None = None, *, schedule: Any = None) -> str:
+    """on_time / due_soon / overdue / met / met_late of the completion deadline ("" before dispatch).
+
+    ``schedule``: the unit's working schedule when the caller already has it (a list, once per unit)."""
     if order.due_at is None:
         return ""
     if order.state == WorkOrder.State.SUSPENDED:
         return "on_time"
-    return deadline_state(now or timezone.now(), order.due_at, order.completed_at, unit=order.unit).value
+    if order.completed_at is None and schedule is None:
+        schedule = order.unit
+    return deadline_state(now or timezone.now(), order.due_at, order.completed_at, unit=schedule).value
 
 
 # --- pending items for the home page ----------------------------------------------------------

@@ -18,7 +18,8 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadReque
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from jingwu.core import metrics
@@ -30,28 +31,28 @@ from jingwu.org.roles import Cap
 from . import reports
 from .selectors import period_summary
 
-PERIOD_MODES = (("ytd", "本年累计"), ("month", "按月"), ("quarter", "按季度"), ("custom", "自定义"))
+PERIOD_MODES = (("ytd", _("本年累计")), ("month", _("按月")), ("quarter", _("按季度")), ("custom", _("自定义")))
 
-KPI_CARDS: tuple[tuple[str, str, str], ...] = (
-    ("response_rate", "响应率", "telephone-inbound"),
-    ("resolution_rate", "解决率", "check2-circle"),
-    ("satisfaction_rate", "满意率", "emoji-smile"),
-    ("composite", "综合得分", "trophy"),
-    ("completed", "办结数", "clipboard-check"),
-    ("overdue", "超期件", "alarm"),
-    ("shirked", "推诿件", "arrow-left-right"),
-    ("reopen_rate", "重办率", "arrow-repeat"),
+KPI_CARDS: tuple[tuple[str, str | Promise, str], ...] = (
+    ("response_rate", _("响应率"), "telephone-inbound"),
+    ("resolution_rate", _("解决率"), "check2-circle"),
+    ("satisfaction_rate", _("满意率"), "emoji-smile"),
+    ("composite", _("综合得分"), "trophy"),
+    ("completed", _("办结数"), "clipboard-check"),
+    ("overdue", _("超期件"), "alarm"),
+    ("shirked", _("推诿件"), "arrow-left-right"),
+    ("reopen_rate", _("重办率"), "arrow-repeat"),
 )
 
 
 CHART_LABELS = {
-    "response_rate": "响应率",
-    "resolution_rate": "解决率",
-    "satisfaction_rate": "满意率",
-    "completed": "办结数",
-    "dispatched": "派单数",
-    "overdue": "超期件",
-    "unit_count": "件",
+    "response_rate": _("响应率"),
+    "resolution_rate": _("解决率"),
+    "satisfaction_rate": _("满意率"),
+    "completed": _("办结数"),
+    "dispatched": _("派单数"),
+    "overdue": _("超期件"),
+    "unit_count": _("件"),
 }
 
 
@@ -273,7 +274,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "exempted": exempted,
             "report_month": period.month,
             "data": {
-                "labels": {key: gettext(label) for key, label in CHART_LABELS.items()},
+                "labels": {key: str(label) for key, label in CHART_LABELS.items()},
                 "trend": trend,
                 "categories": {
                     "names": [c["name"] for c in categories],

@@ -51,7 +51,7 @@ class LedgerImport:
     help_text: str = ""
     masks: dict[str, Callable[[str], str]] = field(default_factory=dict)  # field → masking for the preview
     hidden: dict[str, str] = field(default_factory=dict)  # extra fields carried through the forms
-    count_word: str = "条"  # the summary's measure word: 新增 3 条 / 新增 3 人
+    count_word: Any = _("条")  # the summary's measure word (translated): 新增 3 条 / 新增 3 人
     side_template: str = ""  # an optional card beside the upload form (e.g. the ledger's export form)
     extra_context: dict[str, Any] = field(default_factory=dict)  # what the side card needs
 

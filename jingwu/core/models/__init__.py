@@ -1,3 +1,4 @@
+from .attachments import Attachment
 from .audit import AuditLane, AuditLog
 from .calendar import CalendarDay, WorkSchedule
 from .notifications import Notification, NotificationChannel
@@ -6,6 +7,7 @@ from .security import UserSession
 from .workflow import TransitionEvent
 
 __all__ = [
+    "Attachment",
     "AuditLane",
     "AuditLog",
     "CalendarDay",

@@ -148,6 +148,18 @@ def test_thirty_idle_minutes_end_the_session(client, org, settings):
     assert client.get("/").status_code == 302
 
 
+def test_activity_is_written_at_most_once_a_minute_and_still_keeps_the_session_alive(client, org, settings):
+    client.force_login(org.lead_a)
+    client.get("/")
+    recent = int(time.time()) - 10
+    _set_session(client, _last_seen=recent)
+    assert client.get("/").status_code == 200
+    assert client.session["_last_seen"] == recent  # within the minute: no session write
+    _set_session(client, _last_seen=int(time.time()) - 120)
+    assert client.get("/").status_code == 200
+    assert client.session["_last_seen"] >= int(time.time()) - 5  # a minute later: recorded again
+
+
 def test_a_session_ends_after_its_absolute_lifetime_even_when_active(client, org, settings):
     client.force_login(org.lead_a)
     client.get("/")

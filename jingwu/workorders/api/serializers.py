@@ -9,10 +9,13 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from jingwu.core.attachments.serializers import AttachmentUploadSerializer
+from jingwu.core.models.attachments import STAGE_LABELS
 from jingwu.org.api.serializers import UnitCodeField
 from jingwu.org.roles import Cap
 
-from ..models import Category, Completion, Contact, ReturnRequest, WorkOrder
+from ..models import Assignment, Category, Completion, Contact, ReturnRequest, WorkOrder
+from ..services.attachments import STAGES as ATTACHMENT_STAGES
 
 TEXT_MAX = 2000
 
@@ -111,6 +114,7 @@ class WorkOrderSerializer(serializers.ModelSerializer):
             "rejected_return_count",
             "reopen_count",
             "urge_count",
+            "sign_overdue_count",
             "exempted",
             "complaint_about_officer",
         ]
@@ -246,4 +250,52 @@ class CallbackSerializer(serializers.Serializer):
     comment = CleanCharField(max_length=TEXT_MAX, required=False, allow_blank=True, default="")
     new_due_at = serializers.DateTimeField(
         required=False, allow_null=True, default=None, help_text="重办期限 / deadline of a reopened order"
+    )
+
+
+class LegSerializer(serializers.ModelSerializer):
+    """One dispatch leg: 主办 (lead, one per level) or 协办 (assist, with its own task)."""
+
+    from_unit = serializers.CharField(source="from_unit.code", read_only=True)
+    to_unit = serializers.CharField(source="to_unit.code", read_only=True)
+    to_unit_name = serializers.CharField(source="to_unit.name", read_only=True)
+    role_display = serializers.CharField(source="get_role_display", read_only=True)
+
+    class Meta:
+        model = Assignment
+        fields = [
+            "id",
+            "role",
+            "role_display",
+            "level",
+            "from_unit",
+            "to_unit",
+            "to_unit_name",
+            "dispatched_at",
+            "sign_due_at",
+            "accepted_at",
+            "task",
+            "reply",
+            "done_at",
+            "closed_at",
+        ]
+        read_only_fields = fields
+
+
+class AssistAcceptSerializer(serializers.Serializer):
+    leg = serializers.IntegerField(min_value=1, max_value=2**31 - 1, help_text="协办任务(派单记录)id / the assist leg")
+
+
+class AssistReplySerializer(AssistAcceptSerializer):
+    reply = CleanCharField(max_length=TEXT_MAX, help_text="协办反馈 / what the assisting unit did")
+
+
+# --- attachments ---------------------------------------------------------------------------------
+
+
+class OrderAttachmentUploadSerializer(AttachmentUploadSerializer):
+    stage = serializers.ChoiceField(
+        choices=[(s, str(STAGE_LABELS[s])) for s in ATTACHMENT_STAGES],
+        default="handling",
+        help_text="环节:intake 受理 / handling 办理 / completion 办结 / callback 回访",
     )

@@ -14,21 +14,27 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, permissions, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from jingwu.core import metrics
 from jingwu.core.api import READ_ERRORS, ErrorSerializer, HasCapability, StableOrderingFilter, error_responses
+from jingwu.core.attachments.selectors import attachments_of
+from jingwu.core.attachments.serializers import AttachmentSerializer
 from jingwu.core.workflow import TransitionNotAllowed
 from jingwu.org.models import Unit, User
 from jingwu.org.roles import Cap
 
 from .. import services
-from ..models import Category, RequestStatus, WorkOrder
+from ..models import Assignment, Category, RequestStatus, WorkOrder
 from ..selectors import period_summary
+from ..services.attachments import ATTACH_CAPABILITIES
 from .filters import WorkOrderFilter
 from .serializers import (
+    AssistAcceptSerializer,
+    AssistReplySerializer,
     CallbackSerializer,
     CategorySerializer,
     CompleteSerializer,
@@ -38,6 +44,8 @@ from .serializers import (
     FiguresSerializer,
     IntakeResultSerializer,
     IntakeSerializer,
+    LegSerializer,
+    OrderAttachmentUploadSerializer,
     ReturnDecisionSerializer,
     ReturnSerializer,
     WorkOrderSerializer,
@@ -126,13 +134,20 @@ class WorkOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         "contact": Cap.WORKORDER_HANDLE,
         "complete": Cap.WORKORDER_HANDLE,
         "callback": Cap.WORKORDER_CALLBACK,
+        "attachments": Cap.VIEW_WORKORDER,  # POST also needs workorders.handle or .intake (checked below)
+        "legs": Cap.VIEW_WORKORDER,
+        "assist_accept": Cap.WORKORDER_HANDLE,
+        "assist_reply": Cap.WORKORDER_HANDLE,
     }
+    # The assisting unit reaches the order through its read scope (协办); the service then checks
+    # that the leg is its own (another unit's leg: 403, nothing changes).
+    READ_SCOPE_ACTIONS = ("assist_accept", "assist_reply")
 
     def get_queryset(self) -> Any:
         # Steps look the order up through the scope of the capability they need: an order the
         # caller cannot act on does not exist for that step (404).
         capability = self.required_capabilities.get(getattr(self, "action", "") or "", Cap.VIEW_WORKORDER)
-        if capability == Cap.WORKORDER_INTAKE:
+        if capability == Cap.WORKORDER_INTAKE or getattr(self, "action", "") in self.READ_SCOPE_ACTIONS:
             capability = Cap.VIEW_WORKORDER
         return WorkOrder.objects.visible_to(_actor(self.request), capability).select_related("category", "unit")
 
@@ -219,6 +234,87 @@ class WorkOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         order = self.get_object()
         data = self._payload(CompleteSerializer)
         _run(lambda: services.work_order_complete(actor=_actor(request), order=order, **data))
+        return self._show(order)
+
+    @extend_schema(
+        methods=["GET"],
+        summary="工单附件 / the order's attachments",
+        description="每项含下载地址(/api/v1/attachments/{id}/)/ each with its download URL",
+        request=None,
+        responses={200: AttachmentSerializer(many=True), **error_responses(*READ_ERRORS)},
+    )
+    @extend_schema(
+        methods=["POST"],
+        summary="上传附件 / upload attachments (multipart/form-data)",
+        description=(
+            "按文件内容(而非扩展名)检查类型,并检查大小与个数;任一文件不合格则全部不保存,"
+            "错误在 fields.attachments 中逐个说明。/ Types are checked from the bytes, not the name; "
+            "one refused file refuses them all, each named in fields.attachments."
+        ),
+        request={"multipart/form-data": OrderAttachmentUploadSerializer},
+        responses={201: AttachmentSerializer(many=True), **{k: v for k, v in STEP_RESPONSES.items() if k != 200}},
+    )
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        parser_classes=[MultiPartParser, FormParser],
+        filter_backends=[],
+        pagination_class=None,
+    )
+    def attachments(self, request: Request, pk: int | None = None) -> Response:
+        order = self.get_object()
+        context = self.get_serializer_context()
+        if request.method == "GET":
+            return Response(AttachmentSerializer(attachments_of(order), many=True, context=context).data)
+        user = _actor(request)
+        if not any(user.has_cap(cap) for cap in ATTACH_CAPABILITIES):
+            raise exceptions.PermissionDenied("您没有上传附件的权限 / you may not upload attachments")
+        data = self._payload(OrderAttachmentUploadSerializer)
+        rows = _run(
+            lambda: services.work_order_attach(actor=user, order=order, files=data["attachments"], stage=data["stage"])
+        )
+        return Response(AttachmentSerializer(rows, many=True, context=context).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="派单记录(主办/协办)/ the order's dispatch legs",
+        request=None,
+        responses={200: LegSerializer(many=True), **error_responses(*READ_ERRORS)},
+    )
+    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
+    def legs(self, request: Request, pk: int | None = None) -> Response:
+        order = self.get_object()
+        rows = order.legs.select_related("from_unit", "to_unit")
+        return Response(LegSerializer(rows, many=True, context=self.get_serializer_context()).data)
+
+    def _assist_leg(self, order: WorkOrder, leg_id: int) -> Assignment:
+        leg = order.legs.filter(pk=leg_id, role=Assignment.Role.ASSIST).first()
+        if leg is None:
+            raise exceptions.ValidationError({"leg": ["本工单没有该协办任务 / no such assisting task on this order"]})
+        return leg
+
+    @extend_schema(
+        summary="协办签收 / the assisting unit signs for its task",
+        request=AssistAcceptSerializer,
+        responses=STEP_RESPONSES,
+    )
+    @action(detail=True, methods=["post"], url_path="assist-accept", url_name="assist-accept")
+    def assist_accept(self, request: Request, pk: int | None = None) -> Response:
+        order = self.get_object()
+        leg = self._assist_leg(order, self._payload(AssistAcceptSerializer)["leg"])
+        _run(lambda: services.assist_accept(actor=_actor(request), leg=leg))
+        return self._show(order)
+
+    @extend_schema(
+        summary="协办反馈 / the assisting unit reports its part done",
+        request=AssistReplySerializer,
+        responses=STEP_RESPONSES,
+    )
+    @action(detail=True, methods=["post"], url_path="assist-reply", url_name="assist-reply")
+    def assist_reply(self, request: Request, pk: int | None = None) -> Response:
+        order = self.get_object()
+        data = self._payload(AssistReplySerializer)
+        leg = self._assist_leg(order, data["leg"])
+        _run(lambda: services.assist_reply(actor=_actor(request), leg=leg, reply=data["reply"]))
         return self._show(order)
 
     @extend_schema(summary="回访 / call back", request=CallbackSerializer, responses=STEP_RESPONSES)

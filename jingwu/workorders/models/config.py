@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from jingwu.core.deadlines import LIMIT_UNITS, SAME_DAY, WORKING_DAYS, WORKING_HOURS, LimitSpec
 from jingwu.core.scope import ScopedQuerySet
@@ -21,8 +22,8 @@ class Category(models.Model):
     """
 
     class Urgency(models.TextChoices):
-        NORMAL = "normal", "一般"
-        URGENT = "urgent", "紧急"
+        NORMAL = "normal", _("一般")
+        URGENT = "urgent", _("紧急")
 
     code = models.CharField("编码", max_length=32, unique=True)
     name = models.CharField("名称", max_length=50)

@@ -6,14 +6,15 @@ its steps too) and is written only by the services, next to the order's transiti
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from .orders import ChildManager, WorkOrder
 
 
 class RequestStatus(models.TextChoices):
-    PENDING = "pending", "待审批"
-    APPROVED = "approved", "已批准"
-    REJECTED = "rejected", "已驳回"
+    PENDING = "pending", _("待审批")
+    APPROVED = "approved", _("已批准")
+    REJECTED = "rejected", _("已驳回")
 
 
 class _Request(models.Model):
@@ -39,12 +40,12 @@ class ReturnRequest(_Request):
     over the leg's dispatching unit), never by the requester. Rejected returns count as 推诿."""
 
     class Reason(models.TextChoices):
-        NOT_OUR_DUTY = "not_our_duty", "不属于本单位职责"
-        NOT_OUR_AREA = "not_our_area", "不属于本辖区"
-        ADDRESS_UNCLEAR = "address_unclear", "地址不详"
-        CONTENT_UNCLEAR = "content_unclear", "诉求不清"
-        DUPLICATE = "duplicate", "重复工单"
-        OTHER = "other", "其他"
+        NOT_OUR_DUTY = "not_our_duty", _("不属于本单位职责")
+        NOT_OUR_AREA = "not_our_area", _("不属于本辖区")
+        ADDRESS_UNCLEAR = "address_unclear", _("地址不详")
+        CONTENT_UNCLEAR = "content_unclear", _("诉求不清")
+        DUPLICATE = "duplicate", _("重复工单")
+        OTHER = "other", _("其他")
 
     order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="return_requests")
     leg = models.ForeignKey("workorders.Assignment", on_delete=models.PROTECT, related_name="returns")
@@ -98,10 +99,10 @@ class Contact(models.Model):
     measures. Recorded by the handling unit."""
 
     class Channel(models.TextChoices):
-        PHONE = "phone", "电话"
-        VISIT = "visit", "上门"
-        SMS = "sms", "短信"
-        OTHER = "other", "其他"
+        PHONE = "phone", _("电话")
+        VISIT = "visit", _("上门")
+        SMS = "sms", _("短信")
+        OTHER = "other", _("其他")
 
     order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="contacts")
     contacted_at = models.DateTimeField("联系时间")
@@ -122,10 +123,10 @@ class Completion(models.Model):
     completed again). Written by the handling unit."""
 
     class Result(models.TextChoices):
-        SOLVED = "solved", "已解决"
-        EXPLAINED = "explained", "已解释说明"
-        REFERRED = "referred", "已转其他部门"
-        UNSOLVABLE = "unsolvable", "暂无法解决"
+        SOLVED = "solved", _("已解决")
+        EXPLAINED = "explained", _("已解释说明")
+        REFERRED = "referred", _("已转其他部门")
+        UNSOLVABLE = "unsolvable", _("暂无法解决")
 
     order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="completions")
     round = models.PositiveSmallIntegerField("办理轮次", default=0)
@@ -170,8 +171,8 @@ class SupervisionNotice(models.Model):
     and counted on the order."""
 
     class Kind(models.TextChoices):
-        URGE = "urge", "催办"
-        NOTICE = "notice", "通报"
+        URGE = "urge", _("催办")
+        NOTICE = "notice", _("通报")
 
     order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="notices")
     kind = models.CharField("类型", max_length=10, choices=Kind.choices)
@@ -199,10 +200,10 @@ class Appeal(_Request):
     the scoring; an approver who is not the requester decides. Approved → ``WorkOrder.exempted``."""
 
     class Reason(models.TextChoices):
-        UNREASONABLE = "unreasonable", "诉求不合理"
-        OUT_OF_JURISDICTION = "out_of_jurisdiction", "不属于管辖范围"
-        FORCE_MAJEURE = "force_majeure", "不可抗力"
-        OTHER = "other", "其他"
+        UNREASONABLE = "unreasonable", _("诉求不合理")
+        OUT_OF_JURISDICTION = "out_of_jurisdiction", _("不属于管辖范围")
+        FORCE_MAJEURE = "force_majeure", _("不可抗力")
+        OTHER = "other", _("其他")
 
     order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="appeals")
     reason_code = models.CharField("申诉理由", max_length=30, choices=Reason.choices)

@@ -50,6 +50,9 @@ def category_save(*, actor: Any, category: Category | None = None, **values: Any
         obj.save()
         after = audit.snapshot(obj, [f for f in CATEGORY_FIELDS if f != "parent"])
         audit.record("workorders.category_save", obj=obj, actor=actor, changes=audit.diff(before, after))
+    from ..filters import forget_category_choices  # this process shows the change at once
+
+    forget_category_choices()
     return obj
 
 

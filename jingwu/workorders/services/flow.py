@@ -9,7 +9,8 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
-from jingwu.core import audit
+from jingwu.core.attachments.services import atomic as atomic_with_files
+from jingwu.core.attachments.services import attach
 from jingwu.core.deadlines import add_working_days, compute_due
 from jingwu.org.models import Person, Unit
 from jingwu.org.roles import Cap
@@ -147,17 +148,35 @@ def work_order_assist(*, actor: Any, order: WorkOrder, unit: Unit, task: str, at
         )
 
 
-def assist_reply(*, actor: Any, leg: Assignment, reply: str, at: datetime | None = None) -> Assignment:
-    """The assisting unit reports its part done."""
+def assist_accept(*, actor: Any, leg: Assignment, at: datetime | None = None) -> Assignment:
+    """协办签收: the assisting unit signs for its own task (a ``assist_accept`` event on the order).
+    The order stays the lead unit's; nothing else changes."""
     at = now_or(at)
+    leg = Assignment.objects.select_related("to_unit", "order").get(pk=leg.pk)
+    require(leg.role == Assignment.Role.ASSIST, "leg", "不是协办任务 / not an assisting task")
+    require(leg.accepted_at is None, "leg", "协办任务已签收 / already signed for")
+    require(leg.closed_at is None, "leg", "协办任务已结束 / the task has ended")
+    check_scope(actor, leg.to_unit, Cap.WORKORDER_HANDLE)
+    with transaction.atomic():
+        perform(_fresh(leg.order), "assist_accept", actor=actor, leg=leg.pk, unit=leg.to_unit.code)
+        Assignment.objects.filter(pk=leg.pk).update(accepted_at=at, accepted_by=actor)
+    leg.refresh_from_db()
+    return leg
+
+
+def assist_reply(*, actor: Any, leg: Assignment, reply: str, at: datetime | None = None) -> Assignment:
+    """The assisting unit reports its part done (signing for it too when it had not yet)."""
+    at = now_or(at)
+    leg = Assignment.objects.select_related("to_unit", "order").get(pk=leg.pk)
     reply = (reply or "").strip()
     require(leg.role == Assignment.Role.ASSIST, "leg", "不是协办任务 / not an assisting task")
     require(leg.done_at is None, "leg", "协办任务已完成 / already done")
     require(bool(reply), "reply", "请填写协办反馈 / the reply is required")
     check_scope(actor, leg.to_unit, Cap.WORKORDER_HANDLE)
     with transaction.atomic():
-        Assignment.objects.filter(pk=leg.pk).update(reply=reply, done_at=at, accepted_at=leg.accepted_at or at)
-        audit.record("workorders.assist_reply", obj=leg.order, actor=actor, changes={"unit": leg.to_unit.code})
+        perform(_fresh(leg.order), "assist_reply", actor=actor, reason=reply, leg=leg.pk, unit=leg.to_unit.code)
+        signed = {} if leg.accepted_at else {"accepted_at": at, "accepted_by": actor}
+        Assignment.objects.filter(pk=leg.pk).update(reply=reply, done_at=at, **signed)
     leg.refresh_from_db()
     return leg
 
@@ -387,10 +406,11 @@ def extension_decide(
 
 
 def work_order_complete(
-    *, actor: Any, order: WorkOrder, reply: str, result: str, at: datetime | None = None
+    *, actor: Any, order: WorkOrder, reply: str, result: str, at: datetime | None = None, attachments: Any = ()
 ) -> Completion:
     """办结 with the reply to the citizen and a result category; the callback is due within the
-    category's callback limit (working days)."""
+    category's callback limit (working days). ``attachments`` (files) are kept with the order at
+    stage 办结, checked by content; a refused file refuses the completion."""
     at = now_or(at)
     order = _fresh(order)
     reply = (reply or "").strip()
@@ -404,11 +424,13 @@ def work_order_complete(
     }
     if order.handler_id is None and getattr(actor, "person_id", None):
         changes["handler_id"] = actor.person_id
-    with transaction.atomic():
+    with atomic_with_files():  # transaction.atomic() that also removes stored files on rollback
         perform(order, "complete", actor=actor, result=result, set=changes)
-        return Completion.objects.create(
+        completion = Completion.objects.create(
             order=order, round=order.reopen_count, reply=reply, result=result, completed_by=actor, completed_at=at
         )
+        attach(actor=actor, owner=order, files=attachments, stage="completion")
+        return completion
 
 
 def work_order_callback(

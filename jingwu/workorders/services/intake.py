@@ -12,6 +12,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from jingwu.core import audit
+from jingwu.core.attachments.services import atomic as atomic_with_files
+from jingwu.core.attachments.services import attach
 from jingwu.core.crypto import blind_index
 from jingwu.org.models import RoleAssignment, Unit
 from jingwu.org.roles import Cap
@@ -79,12 +81,15 @@ def work_order_intake(
     received_at: datetime | None = None,
     intake_unit: Unit | None = None,
     accused_unit: Unit | None = None,
+    attachments: Any = (),
 ) -> IntakeResult:
     """Register a demand from any channel; returns the order and its possible repeats.
 
     Validates the phone, category, content and coordinates; a source number already known (also as
-    a merged order's) is refused. A complaint about an officer or a unit (``accused_unit``) is
-    routed at once to the 督察 unit above the accused one and hidden from the accused unit."""
+    a merged order's) is refused; ``attachments`` (uploaded files) are checked by content and kept
+    with the order, or the whole intake is refused. A complaint about an officer or a unit
+    (``accused_unit``) is routed at once to the 督察 unit above the accused one and hidden from the
+    accused unit."""
     received_at = now_or(received_at)
     phone = validate_phone(citizen_phone)
     content = (content or "").strip()
@@ -100,9 +105,11 @@ def work_order_intake(
     lng = _coordinate(longitude, "longitude", -180, 180)
     unit = intake_unit or _actor_unit(actor)
     check_scope(actor, unit, Cap.WORKORDER_INTAKE)
+    if accused_unit is not None:
+        _check_accused(category, accused_unit)
     if source_number and OrderSource.objects.filter(source=source, number=source_number).exists():
         raise ValidationError({"source_number": f"来源编号“{source_number}”已存在 / this source number already exists"})
-    with transaction.atomic():
+    with atomic_with_files():  # transaction.atomic() that also removes stored files on rollback
         order = WorkOrder(
             number=_number(received_at),
             source=source,
@@ -123,7 +130,8 @@ def work_order_intake(
             complaint_about_officer=accused_unit is not None,
         )
         try:
-            with transaction.atomic():
+            # a savepoint only where a duplicate is expected (source numbers, raced by two imports)
+            with transaction.atomic(savepoint=bool(source_number)):
                 order.save(force_insert=True)
                 if source_number:
                     OrderSource.objects.create(order=order, source=source, number=source_number)
@@ -132,6 +140,7 @@ def work_order_intake(
         perform(order, "intake", actor=actor, source=source, source_number=source_number, category=category.code)
         if accused_unit is not None:
             _route_to_discipline(order, actor, accused_unit, received_at)
+        attach(actor=actor, owner=order, files=attachments, stage="intake")  # checked by content; all or nothing
     candidates = repeat_candidates(
         user=actor,
         phone=phone,
@@ -151,6 +160,20 @@ def _actor_unit(actor: Any) -> Unit:
     if grants:
         return Unit.objects.get(pk=grants[0].unit_id)
     raise ValidationError({"intake_unit": "请指定受理单位 / the receiving unit is required"})
+
+
+def _check_accused(category: Category, accused: Unit) -> None:
+    """涉警投诉 needs a complaint category (投诉/举报 or below) and a current police unit."""
+    require(
+        any(c.is_complaint for c in category.lineage()),
+        "accused_unit",
+        "涉警投诉须选择投诉或举报类诉求类别 / a complaint about the police needs a complaint category",
+    )
+    require(
+        accused.kind != Unit.Kind.PARTY_BRANCH and accused.retired_on is None,
+        "accused_unit",
+        "被投诉单位须为现有的公安单位 / the accused unit must be a current police unit",
+    )
 
 
 def _route_to_discipline(order: WorkOrder, actor: Any, accused: Unit, at: datetime) -> None:

@@ -17,6 +17,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from jingwu.core.scope import unit_in_scope
@@ -27,6 +29,7 @@ from .. import services
 from ..forms import (
     AppealForm,
     AssignHandlerForm,
+    AssistAcceptForm,
     AssistForm,
     AssistReplyForm,
     CallbackForm,
@@ -51,7 +54,7 @@ Run = Callable[[Any, WorkOrder, dict[str, Any]], str]
 @dataclass(frozen=True)
 class Action:
     key: str
-    label: str
+    label: str | Promise  # translated when shown
     transitions: tuple[str, ...]  # shown when any of them is available to the user
     capability: str
     form: type[Styled]
@@ -137,7 +140,9 @@ def _decide_extension(user: Any, order: WorkOrder, d: dict[str, Any]) -> str:
 
 
 def _complete(user: Any, order: WorkOrder, d: dict[str, Any]) -> str:
-    services.work_order_complete(actor=user, order=order, reply=d["reply"], result=d["result"])
+    services.work_order_complete(
+        actor=user, order=order, reply=d["reply"], result=d["result"], attachments=d.get("attachments") or []
+    )
     return "已办结,待回访"
 
 
@@ -178,11 +183,20 @@ def _decide_appeal(user: Any, order: WorkOrder, d: dict[str, Any]) -> str:
     return "已批准申诉(免考核)" if d["approve"] else "已驳回申诉"
 
 
-def _assist_reply(user: Any, order: WorkOrder, d: dict[str, Any]) -> str:
-    leg = order.legs.filter(pk=d["leg_id"], role=Assignment.Role.ASSIST).select_related("to_unit", "order").first()
+def _assist_leg(order: WorkOrder, leg_id: int) -> Assignment:
+    leg = order.legs.filter(pk=leg_id, role=Assignment.Role.ASSIST).select_related("to_unit", "order").first()
     if leg is None:
         raise ValidationError({"leg_id": "协办任务不存在 / no such task"})
-    services.assist_reply(actor=user, leg=leg, reply=d["reply"])
+    return leg
+
+
+def _assist_accept(user: Any, order: WorkOrder, d: dict[str, Any]) -> str:
+    services.assist_accept(actor=user, leg=_assist_leg(order, d["leg_id"]))
+    return "已签收协办任务"
+
+
+def _assist_reply(user: Any, order: WorkOrder, d: dict[str, Any]) -> str:
+    services.assist_reply(actor=user, leg=_assist_leg(order, d["leg_id"]), reply=d["reply"])
     return "协办反馈已提交"
 
 
@@ -196,50 +210,61 @@ H, D, A, C, S = (
 ACTIONS: dict[str, Action] = {
     a.key: a
     for a in [
-        Action("dispatch", "派单", ("dispatch",), D, DispatchForm, _dispatch, needs_context=True),
-        Action("accept", "签收", ("accept",), H, EmptyForm, _accept, "success"),
-        Action("assign_handler", "指定承办人", ("assign_handler",), D, AssignHandlerForm, _assign, needs_context=True),
-        Action("assist", "协办派单", ("assist",), D, AssistForm, _assist, "outline-primary", needs_context=True),
-        Action("return_order", "退单", ("return_order",), H, ReturnForm, _return, "warning"),
+        Action("dispatch", _("派单"), ("dispatch",), D, DispatchForm, _dispatch, needs_context=True),
+        Action("accept", _("签收"), ("accept",), H, EmptyForm, _accept, "success"),
+        Action(
+            "assign_handler", _("指定承办人"), ("assign_handler",), D, AssignHandlerForm, _assign, needs_context=True
+        ),
+        Action("assist", _("协办派单"), ("assist",), D, AssistForm, _assist, "outline-primary", needs_context=True),
+        Action("return_order", _("退单"), ("return_order",), H, ReturnForm, _return, "warning"),
         Action(
             "decide_return",
-            "审批退单",
+            _("审批退单"),
             ("approve_return", "reject_return"),
             D,
             DecideForm,
             _decide_return,
             pending="return_requests",
         ),
-        Action("contact", "联系诉求人", ("contact",), H, ContactForm, _contact),
-        Action("complete", "办结", ("complete",), H, CompleteForm, _complete, "success"),
+        Action("contact", _("联系诉求人"), ("contact",), H, ContactForm, _contact),
+        Action("complete", _("办结"), ("complete",), H, CompleteForm, _complete, "success"),
         Action(
-            "request_suspension", "申请挂起", ("request_suspension",), H, SuspensionForm, _suspend, "outline-secondary"
+            "request_suspension",
+            _("申请挂起"),
+            ("request_suspension",),
+            H,
+            SuspensionForm,
+            _suspend,
+            "outline-secondary",
         ),
         Action(
             "decide_suspension",
-            "审批挂起",
+            _("审批挂起"),
             ("approve_suspension", "reject_suspension"),
             A,
             DecideForm,
             _decide_suspension,
             pending="suspensions",
         ),
-        Action("resume", "恢复办理", ("resume",), H, EmptyForm, _resume),
-        Action("request_extension", "申请延期", ("request_extension",), H, ExtensionForm, _extend, "outline-secondary"),
+        Action("resume", _("恢复办理"), ("resume",), H, EmptyForm, _resume),
+        Action(
+            "request_extension", _("申请延期"), ("request_extension",), H, ExtensionForm, _extend, "outline-secondary"
+        ),
         Action(
             "decide_extension",
-            "审批延期",
+            _("审批延期"),
             ("approve_extension", "reject_extension"),
             A,
             DecideForm,
             _decide_extension,
             pending="extensions",
         ),
-        Action("callback", "回访", ("callback",), C, CallbackForm, _callback),
-        Action("supervise", "督办/通报", ("urge", "notice"), S, SupervisionForm, _supervise, "danger"),
-        Action("appeal", "申诉免考核", ("appeal",), H, AppealForm, _appeal, "outline-secondary"),
-        Action("decide_appeal", "审批申诉", ("decide_appeal",), A, DecideForm, _decide_appeal, pending="appeals"),
-        Action("assist_reply", "协办反馈", (), H, AssistReplyForm, _assist_reply),
+        Action("callback", _("回访"), ("callback",), C, CallbackForm, _callback),
+        Action("supervise", _("督办/通报"), ("urge", "notice"), S, SupervisionForm, _supervise, "danger"),
+        Action("appeal", _("申诉免考核"), ("appeal",), H, AppealForm, _appeal, "outline-secondary"),
+        Action("decide_appeal", _("审批申诉"), ("decide_appeal",), A, DecideForm, _decide_appeal, pending="appeals"),
+        Action("assist_accept", _("协办签收"), (), H, AssistAcceptForm, _assist_accept, "success"),
+        Action("assist_reply", _("协办反馈"), (), H, AssistReplyForm, _assist_reply),
     ]
 }
 
@@ -250,15 +275,20 @@ def _make_form(action: Action, request: HttpRequest, order: WorkOrder, data: Any
         kwargs["initial"] = initial
     if action.needs_context:
         kwargs.update(user=request.user, order=order)
-    return action.form(data, **kwargs)
+    files = request.FILES if data is not None else None  # 办结 carries attachments
+    return action.form(data, files, **kwargs)
+
+
+ASSIST_STEPS = ("assist_accept", "assist_reply")
 
 
 def _open_assist_legs(request: HttpRequest, order: WorkOrder) -> list[Assignment]:
+    """The assist legs of the order that are the user's unit's task (协办签收 / 协办反馈)."""
     user: Any = request.user
-    if not user.has_cap(Cap.WORKORDER_HANDLE):
+    if not user.has_cap(Cap.WORKORDER_HANDLE) or order.state not in WorkOrder.OPEN_STATES:
         return []
-    legs = order.legs.filter(role=Assignment.Role.ASSIST, done_at__isnull=True).select_related("to_unit")
-    return [leg for leg in legs if unit_in_scope(user, leg.to_unit, Cap.WORKORDER_HANDLE)]
+    legs = order.legs.filter(role=Assignment.Role.ASSIST, done_at__isnull=True, closed_at__isnull=True)
+    return [leg for leg in legs.select_related("to_unit") if unit_in_scope(user, leg.to_unit, Cap.WORKORDER_HANDLE)]
 
 
 def action_panel(request: HttpRequest, order: WorkOrder, bound: tuple[str, Any] | None = None) -> list[dict[str, Any]]:
@@ -267,7 +297,7 @@ def action_panel(request: HttpRequest, order: WorkOrder, bound: tuple[str, Any] 
     available = {t.name for t in available_transitions(order, user)}
     entries: list[dict[str, Any]] = []
     for action in ACTIONS.values():
-        if action.key == "assist_reply":
+        if action.key in ASSIST_STEPS:
             continue
         if not available.intersection(action.transitions):
             continue
@@ -294,23 +324,27 @@ def action_panel(request: HttpRequest, order: WorkOrder, bound: tuple[str, Any] 
             entry["suggestion"] = services.resolve_route(order.category, order.address)
         entries.append(entry)
     for leg in _open_assist_legs(request, order):
-        action = ACTIONS["assist_reply"]
-        form = (
-            bound[1]
-            if bound and bound[0] == action.key and bound[1].data.get("assist_reply-leg_id") == str(leg.pk)
-            else _make_form(action, request, order, leg_id=leg.pk)
-        )
-        entries.append({"action": action, "form": form, "leg": leg, "open": bound is not None and form is bound[1]})
+        for key in ASSIST_STEPS:
+            if key == "assist_accept" and leg.accepted_at is not None:
+                continue
+            action = ACTIONS[key]
+            form = (
+                bound[1]
+                if bound and bound[0] == key and bound[1].data.get(f"{key}-leg_id") == str(leg.pk)
+                else _make_form(action, request, order, leg_id=leg.pk)
+            )
+            entries.append({"action": action, "form": form, "leg": leg, "open": bound is not None and form is bound[1]})
     return entries
 
 
 def order_records(order: WorkOrder) -> dict[str, Any]:
     """Everything recorded on the order, for the detail page."""
     people = ("requested_by__person", "decided_by__person")
+    legs = list(
+        order.legs.select_related("from_unit", "to_unit", "dispatched_by__person", "accepted_by__person", "by_rule")
+    )
     return {
-        "legs": list(
-            order.legs.select_related("from_unit", "to_unit", "dispatched_by__person", "accepted_by__person", "by_rule")
-        ),
+        "legs": legs,
         "returns": list(order.return_requests.select_related("unit", *people)),
         "suspensions": list(order.suspensions.select_related(*people)),
         "extensions": list(order.extensions.select_related(*people)),

@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
 
 from jingwu.org.roles import Cap
 
@@ -18,11 +19,11 @@ from ..models import WorkOrder
 View = Callable[..., HttpResponse]
 
 BADGES = {
-    "on_time": ("正常", "text-bg-success"),
-    "due_soon": ("临期", "text-bg-warning"),
-    "overdue": ("超期", "text-bg-danger"),
-    "met": ("已办结", "text-bg-secondary"),
-    "met_late": ("超期办结", "bg-danger-subtle text-danger-emphasis"),
+    "on_time": (_("正常"), "text-bg-success"),
+    "due_soon": (_("临期"), "text-bg-warning"),
+    "overdue": (_("超期"), "text-bg-danger"),
+    "met": (_("已办结"), "text-bg-secondary"),
+    "met_late": (_("超期办结"), "bg-danger-subtle text-danger-emphasis"),
 }
 
 
@@ -49,6 +50,6 @@ def visible_order(request: HttpRequest, pk: int) -> WorkOrder:
     return get_object_or_404(qs, pk=pk)
 
 
-def badge(state: str) -> dict[str, str]:
+def badge(state: str) -> dict[str, Any]:
     label, css = BADGES.get(state, ("", ""))
     return {"state": state, "label": label, "css": css}

@@ -6,17 +6,22 @@ lookup goes through ``WorkOrder.objects.visible_to``); writes go through the ser
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.text import add_truncation_text
 from django.views.decorators.http import require_GET, require_POST
 
+from jingwu.core.attachments.selectors import attachments_of
+from jingwu.core.calendar import TZ, schedule_for
 from jingwu.core.crypto import mask
 from jingwu.core.deadlines import deadline_state
 from jingwu.core.documents.excel import audited_export, dated_filename, xlsx_response
@@ -70,19 +75,119 @@ def _filtered(request: HttpRequest) -> tuple[WorkOrderFilter, Any]:
     return order_filter, orders
 
 
+# What a row of the list shows: nothing else is read (the citizen's encrypted phone is never decrypted).
+LIST_FIELDS = (
+    "number",
+    "content",
+    "address",
+    "state",
+    "exempted",
+    "received_at",
+    "due_at",
+    "completed_at",
+    "category__name",
+    "unit__name",
+    "unit__short_name",
+    "unit__path",
+    "unit__depth",
+)
+COUNT_CAP = 2_000  # an unfiltered list counts at most this many rows ("2000+ 件", 100 pages)
+RECENT_DAYS = 31  # the newest-first list reads a page from the last month's orders when they fill it
+_PK_MARK = 987654321
+
+
+class BoundedPaginator(Paginator):
+    """The exact count for a filtered list (the pager stays right); for an unfiltered one, a count
+    bounded at ``cap`` (``SELECT COUNT(*) FROM (… LIMIT cap+1)``, unordered): a province holds millions of orders
+    and nobody pages through them — past the cap the pager says "2000+" and filters narrow it."""
+
+    def __init__(self, object_list: Any, per_page: int, *, cap: int | None = None, recent: Any = None) -> None:
+        super().__init__(object_list, per_page)
+        self.cap = cap
+        self.capped = False
+        self.recent = recent
+
+    def page(self, number: Any) -> Any:
+        """With ``recent`` (a moment; the list in its default order, newest received first): read the
+        page from the orders received since then when they fill it. Every order left out is older
+        than every one read, so the page is the same; the unit + received index serves it instead of
+        sorting all of a brigade's orders of five years. Otherwise the whole list, as usual."""
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = min(bottom + self.per_page, self.count)
+        rows: Any = None
+        if self.recent is not None and top > bottom:
+            orders: Any = self.object_list  # a QuerySet here
+            rows = list(orders.filter(received_at__gte=self.recent)[bottom:top])
+            if len(rows) < top - bottom:
+                rows = None
+        if rows is None:
+            rows = self.object_list[bottom:top]
+        return Page(rows, number, self)
+
+    @cached_property
+    def count(self) -> int:
+        if self.cap is None:
+            return super().count
+        n = self.object_list.order_by()[: self.cap + 1].count()  # type: ignore[attr-defined]  # a QuerySet here
+        self.capped = n > self.cap
+        return min(n, self.cap)
+
+
+def _is_filtered(request: HttpRequest) -> bool:
+    return any(value for key, value in request.GET.items() if key not in ("page", "o"))
+
+
+def _prepare_rows(orders: list[Any], now: Any) -> None:
+    """Everything a row shows, computed once per row in Python: the template then only prints (no
+    per-row include, URL reversing, date filters or deadline rules in the template)."""
+    detail = reverse("workorders:detail", args=[_PK_MARK])
+    tail = add_truncation_text("")  # the language's truncation mark ("…" / "..."), as truncatechars adds it
+    schedules: dict[int, Any] = {}  # the unit's working calendar, looked up once per unit
+    for order in orders:
+        schedule = None
+        if order.completed_at is None and order.due_at is not None:  # only an open deadline needs it
+            schedule = schedules.get(order.unit_id)
+            if schedule is None:
+                schedule = schedules[order.unit_id] = schedule_for(order.unit)
+        order.deadline = badge(selectors.order_deadline_state(order, now, schedule=schedule))
+        order.detail_url = detail.replace(str(_PK_MARK), str(order.pk))
+        order.snippet = _cut(order.content, 40, tail)
+        order.content_short = _cut(order.content, 60, tail)
+        order.address_short = _cut(order.address, 40, tail)
+        order.unit_label = order.unit.short_name or order.unit.name
+        order.received_text = _local(order.received_at)
+        order.due_text = _local(order.due_at) or "—"
+
+
+def _cut(text: str, length: int, tail: str) -> str:
+    """``truncatechars``: at most ``length`` characters, the mark included."""
+    return text if len(text) <= length else text[: max(0, length - len(tail))] + tail
+
+
+def _local(value: Any) -> str:
+    return value.astimezone(TZ).strftime("%Y-%m-%d %H:%M") if value else ""
+
+
 @require_cap(Cap.VIEW_WORKORDER)
 @require_GET
 def order_list(request: HttpRequest) -> HttpResponse:
     order_filter, orders = _filtered(request)
-    page = Paginator(orders, PAGE_SIZE).get_page(request.GET.get("page"))
-    now = timezone.now()
-    for order in page.object_list:
-        order.deadline = badge(selectors.order_deadline_state(order, now))
+    newest_first = not request.GET.get("o") and not (request.GET.get("received_from") or request.GET.get("received_to"))
+    paginator = BoundedPaginator(
+        orders.only(*LIST_FIELDS),
+        PAGE_SIZE,
+        cap=None if _is_filtered(request) else COUNT_CAP,
+        recent=timezone.now() - timedelta(days=RECENT_DAYS) if newest_first else None,
+    )
+    page = paginator.get_page(request.GET.get("page"))
+    _prepare_rows(list(page.object_list), timezone.now())
     filters_query = _querystring(request, page=None)
     user: Any = request.user
     context = {
         "filter": order_filter,
         "page": page,
+        "count_capped": paginator.capped,
         "sort": _sort_headers(request),
         "page_query": filters_query,
         "export_url": reverse("workorders:export") + (f"?{filters_query}" if filters_query else ""),
@@ -172,7 +277,7 @@ def order_export(request: HttpRequest) -> HttpResponse:
 
 @require_cap(Cap.WORKORDER_INTAKE)
 def order_intake(request: HttpRequest) -> HttpResponse:
-    form = IntakeForm(request.POST or None)
+    form = IntakeForm(request.POST or None, request.FILES or None, user=request.user)
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -265,6 +370,7 @@ def detail_context(request: HttpRequest, order: WorkOrder, bound: tuple[str, Any
         "can_reveal": user.has_cap(Cap.REVEAL_SENSITIVE),
         "citizen_name_masked": mask_name(order.citizen_name),
         "shirked": is_shirked(order),
+        "attachments": list(attachments_of(order)),
     }
 
 
