@@ -755,6 +755,10 @@ def _open_orders(builder: _Brigade, now: datetime) -> int:
     ):
         order = intake(code, content, place, ago(1.5))
         services.work_order_dispatch(actor=leader, order=order, unit=unit, at=ago(1.4))
+        if unit == u01:  # the 耳字壕中队 assists (协办): its task waits for 签收 in the lead's 我的工作
+            services.work_order_assist(
+                actor=leader, order=order, unit=u03, task="协助统计该路口早晚高峰车流量", at=ago(1.3)
+            )
         made += 1
     # being handled by the 耳字壕中队 (one of them overdue: received ten days ago)
     for code, content, place, hours in (
@@ -765,6 +769,16 @@ def _open_orders(builder: _Brigade, now: datetime) -> int:
         order = intake(code, content, place, ago(hours))
         services.work_order_dispatch(actor=leader, order=order, unit=u03, at=ago(hours - 0.2))
         services.work_order_accept(actor=lead, order=order, at=ago(hours - 0.4))
+        if hours == 26:  # a task for another squadron (协办), answered already
+            leg = services.work_order_assist(
+                actor=leader, order=order, unit=u01, task="协助核查学校周边停车泊位设置情况", at=ago(hours - 0.5)
+            )
+            services.assist_reply(
+                actor=builder.staff.heads["01"] or leader,
+                leg=leg,
+                reply="已核查:学校东侧可临时设置接送车位12个,已报交通管理部门",
+                at=ago(hours - 3),
+            )
         assert officer.person is not None
         services.work_order_assign_handler(actor=lead, order=order, person=officer.person)
         services.work_order_contact(

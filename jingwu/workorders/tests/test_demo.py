@@ -9,7 +9,7 @@ from jingwu.core.metrics.compute import SYSTEM
 from jingwu.core.models import TransitionEvent
 from jingwu.org import demo as org_demo
 from jingwu.org.models import Unit, User
-from jingwu.workorders import demo
+from jingwu.workorders import demo, mywork
 from jingwu.workorders.models import Assignment, ReturnRequest, WorkOrder
 
 pytestmark = pytest.mark.django_db
@@ -116,3 +116,12 @@ def test_loading_twice_adds_nothing(loaded):
     again = demo.load(seed=3)
     assert again["workorders_created"] == 0
     assert (WorkOrder.objects.count(), TransitionEvent.objects.count()) == before
+
+
+def test_the_demo_shows_assisting_work_both_ways(loaded):
+    lead = User.objects.get(username="lead")
+    tasks = {s.key: s for s in mywork.my_work(lead)}["assist"].items
+    assert [t.verb for t in tasks] == ["协办待签收"]  # another squadron's order, assisted by 耳字壕中队
+    assert tasks[0].order.unit != lead.person.unit
+    answered = Assignment.objects.filter(role="assist", done_at__isnull=False).select_related("order")
+    assert answered.count() == 1 and answered[0].order.unit == lead.person.unit and answered[0].reply
