@@ -133,13 +133,16 @@ def work_order_assist(*, actor: Any, order: WorkOrder, unit: Unit, task: str, at
     require(bool(task), "task", "请填写协办任务 / the assisting task is required")
     require(unit.pk != order.unit_id, "unit", "协办单位不能是主办单位 / the lead unit cannot also assist")
     check_scope(actor, unit, Cap.WORKORDER_DISPATCH)
+    # Dispatched from where the lead leg came from (the dispatcher's unit, who also hears of a late
+    # 签收), or from the lead unit when the order has no open lead leg.
+    lead_leg = order.legs.filter(role=Assignment.Role.LEAD, closed_at__isnull=True).order_by("-level", "-id").first()
     with transaction.atomic():
         perform(order, "assist", actor=actor, unit=unit.code, task=task)
         return Assignment.objects.create(
             order=order,
             role=Assignment.Role.ASSIST,
             level=0,
-            from_unit=order.unit,
+            from_unit_id=lead_leg.from_unit_id if lead_leg else order.unit_id,
             to_unit=unit,
             dispatched_by=actor,
             dispatched_at=at,

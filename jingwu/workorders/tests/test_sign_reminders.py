@@ -114,7 +114,7 @@ def test_a_natural_hour_limit_counts_clock_time(org):
     assert services.sign_watch(t("2023-05-04 18:51")) == {"reminded": 0, "escalated": 1}
 
 
-def test_an_unsigned_assist_leg_reminds_its_unit_and_escalates_to_the_lead_units_dispatcher(org):
+def test_an_unsigned_assist_leg_reminds_its_unit_and_escalates_to_the_dispatcher_of_the_order(org):
     order = dispatched(org, "2023-05-04 09:00")
     services.work_order_accept(actor=org.lead_a, order=order, at=t("2023-05-04 09:10"))
     leg = services.work_order_assist(
@@ -123,7 +123,8 @@ def test_an_unsigned_assist_leg_reminds_its_unit_and_escalates_to_the_lead_units
     assert services.sign_watch(t("2023-05-04 10:30")) == {"reminded": 1, "escalated": 0}
     assert notified("workorders.sign_remind") == ["lead_b"]
     assert services.sign_watch(t("2023-05-04 11:30")) == {"reminded": 0, "escalated": 1}
-    assert notified("workorders.sign_overdue") == ["lead_a"]  # dispatch over the leg's unit of origin, squadron A
+    # the leg comes from where the lead leg came from (the brigade's dispatcher), not from squadron A
+    assert notified("workorders.sign_overdue") == ["leader"]
     leg.refresh_from_db()
     assert leg.escalated_at == t("2023-05-04 11:30")
     order.refresh_from_db()
