@@ -25,6 +25,8 @@ list read:
 - ``cases_prosecutiontransfer`` + its parties: one transfer per transferred case (a tenth of the
   multi-suspect ones in two batches), naming the suspects.
 Reviews, centre visits and incidents are not generated (no benchmarked figure or list reads them).
+Afterwards (and on every later use) migrations added since are applied and the monthly case figures
+(``cases_casemonthlyfigure``) are rebuilt when they were built from another number of cases.
 
 One process, ``COPY … FROM STDIN`` in chunks of 20,000 cases (one transaction each), progress
 printed; ``VACUUM ANALYZE`` of the generated tables and ``ANALYZE`` of all at the end. The other case benchmarks call :func:`ensure`.
@@ -184,7 +186,27 @@ def ensure(db: str, cases: int, *, scale: int = 1, years: int = 5, reset: bool =
     have = scalar(url, GENERATED) or 0
     if have < cases:
         _generate(url, have, cases, years)
+    _current_schema_and_figures(url)
     return url
+
+
+def _current_schema_and_figures(url: str) -> None:
+    """Apply migrations added since the data set was built, and rebuild the monthly case figures
+    (``jingwu rebuild_case_figures``) when they were built from another number of cases."""
+    env = bench_env(url, JINGWU_DEV="1")
+    subprocess.run([sys.executable, "-m", "jingwu", "migrate", "-v0"], env=env, check=True, cwd=ROOT)
+    built = scalar(url, "SELECT cases FROM cases_casefigurebuild ORDER BY built_at DESC LIMIT 1")
+    people = scalar(url, "SELECT people_rows FROM cases_casefigurebuild ORDER BY built_at DESC LIMIT 1")
+    if built != scalar(url, "SELECT COUNT(*) FROM cases_case") or people is None:
+        print("[gen] 重建案件月度汇总和人数汇总 / rebuilding the monthly case and people figures", flush=True)
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "jingwu", "rebuild_case_figures"], env=env, check=True, cwd=ROOT)
+        print(f"[gen] 重建用时 / rebuilt in {time.perf_counter() - started:.0f} s", flush=True)
+        import psycopg
+
+        with psycopg.connect(url, autocommit=True) as conn:
+            for table in ("cases_casemonthlyfigure", "cases_peoplefiguremonth", "cases_peoplefigureday"):
+                conn.execute(f"VACUUM ANALYZE {table}")
 
 
 def setup(url: str) -> None:

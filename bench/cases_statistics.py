@@ -7,10 +7,10 @@ Target: the statistics page for any period and category, median ≤ 100 ms on Po
 
 For each period (since 2022, one year, one month) and category (all cases; 刑事·涉环食药; 涉交通) this
 measures, as a city-wide leader (``leadership`` over the bureau's subtree, created if missing):
-- "figures": what the statistics page computes — the six case figures through
-  ``jingwu.core.metrics.compute`` (立案数, 破案数, 强制措施人数, 移送起诉 cases and people, 涉案金额,
-  via ``selectors.case_summary``), the monthly 立案/破案 trend through ``metrics.trend`` and the
-  breakdown by 案由 over the rows behind 立案数 (``metrics.rows``);
+- "figures": what the statistics page computes — ``selectors.case_statistics``: 立案数, 破案数 and
+  涉案金额 with their monthly trend and 案由 breakdown from the monthly summary (whole months) plus the
+  cases of the partial months, 强制措施人数 and 移送起诉 (cases, people) from the people figures — and the
+  sentence; each combination is first checked equal to ``metrics.compute`` over the cases;
 - "page": the whole page ``/cases/statistics/?…`` in-process through Django's test client (skipped
   when the page does not exist), answer checked to be HTTP 200;
 - and, for information, the bureau's sub-units ranked by 立案数 (``metrics.rank``).
@@ -70,7 +70,6 @@ def main() -> None:
     setup(url)
 
     from django.db import connection
-    from django.db.models import Count, Sum
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
     from django.urls import NoReverseMatch, reverse
@@ -106,20 +105,19 @@ def main() -> None:
     client.force_login(user)
 
     def figures(start: dt.date, end: dt.date, kind: str | None, tag: str | None) -> Any:
-        """What the statistics view computes (jingwu/cases/views/statistics.py), without the template."""
-        summary = selectors.case_summary(bureau, start, end, user=user, tag=tag, kind=kind)
-        filed = case_metric("cases.filed", kind=kind, tag=tag)
-        solved = case_metric("cases.solved", kind=kind, tag=tag)
-        metrics.trend(filed, bureau, start, end, user)
-        metrics.trend(solved, bureau, start, end, user)
-        breakdown = list(
-            metrics.rows(filed, bureau, start, end, user=user)
-            .order_by()
-            .values("category_id", "category__code", "category__name")
-            .annotate(n=Count("id"), amount=Sum("amount_involved"))
-            .order_by("-n", "category__code")
-        )
-        return summary, breakdown
+        """What the statistics view computes (jingwu/cases/views/statistics.py), without the template:
+        ``selectors.case_statistics`` (the six figures, the 立案/破案 trend and the 案由 breakdown; the
+        additive ones from the monthly summary when it is built) and the sentence."""
+        stats = selectors.case_statistics(bureau, start, end, user=user, kind=kind, tag=tag)
+        summary = selectors.case_summary(bureau, start, end, user=user, tag=tag, kind=kind, figures=stats.figures)
+        return summary, stats.by_category
+
+    def by_definition(start: dt.date, end: dt.date, kind: str | None, tag: str | None) -> dict[str, Any]:
+        """The six figures through ``metrics.compute`` over the cases: checks the summary path."""
+        return {
+            base: metrics.compute(case_metric(base, kind=kind, tag=tag), bureau, start, end, user=user).value
+            for base in selectors.FIGURE_BASES
+        }
 
     results: list[tuple[str, float, float, float | None]] = []
     slowest: list[tuple[float, str, str]] = []
@@ -128,6 +126,12 @@ def main() -> None:
             label = f"{period_label} · {category_label}"
             summary, breakdown = figures(start, end, kind, tag)
             print(f"  {label}: {summary.text}  ({len(breakdown)} 案由)")
+            computed = by_definition(start, end, kind, tag)
+            shown = {base: f.value for base, f in summary.figures.items()}
+            if shown != computed:
+                raise SystemExit(
+                    f"汇总与逐行计算不一致 / the figures differ from the definitions: {shown} != {computed}"
+                )
             median, p95 = samples_ms(lambda s=start, e=end, k=kind, t=tag: figures(s, e, k, t), args.repeat)
             results.append((f"figures  {label}", median, p95, TARGET_MS))
             if page_path:

@@ -24,6 +24,7 @@ from jingwu.org.demo import BRIGADE_CODE, DEMO_PASSWORD, DemoLogin, Generator, _
 from jingwu.org.models import Person, RoleAssignment, Unit, User
 
 from . import demo_cooperation, demo_transfers, seed
+from .demo_history import LEGAL_OPINION, Deciders, History, accounts_for, deciders_for, investigated
 from .models import (
     Case,
     CaseCategory,
@@ -35,11 +36,13 @@ from .models import (
     ProsecutionTransfer,
     Review,
 )
+from .services import figures
 from .validators import case_number_for
 
 BUREAU_CODE = "150600G00000"
 FIRST_DAY = date(2022, 1, 1)
 LAST_DAY = date(2026, 9, 30)  # fixed, so a seed gives the same data whatever the day
+DATA_END = datetime(2026, 10, 1, tzinfo=TZ)  # the first instant after LAST_DAY
 ENV_CASES = 200
 TRAFFIC_CASES = 40
 
@@ -295,6 +298,12 @@ def _write(b: _Builder, leader: User | None, legal: User | None) -> dict[str, in
         else:
             case.state = Case.State.INVESTIGATING
     Case.objects.bulk_create(cases, batch_size=500)
+    history = History(random.Random(len(cases)))  # its own draws: the data stay those of the seed
+    handlers = accounts_for([people[0] for _, people, _ in b.cases])  # the lead officer is first
+    city = Deciders(legal=legal, leader=leader)
+    brigade = Deciders(
+        legal=User.objects.filter(username="legal").first(), leader=User.objects.filter(username="leader").first()
+    )
     through = Case.handling_officers.through
     through.objects.bulk_create(
         [through(case_id=case.pk, person_id=p.pk) for case, people, _ in b.cases for p in people], batch_size=1000
@@ -306,7 +315,7 @@ def _write(b: _Builder, leader: User | None, legal: User | None) -> dict[str, in
             parties.append(b.suspect(case, plan["division"]))
         owners.append((case, plan, plan["suspects"]))
     Party.objects.bulk_create(parties, batch_size=500)
-    measures: list[CoerciveMeasure] = []
+    measures: list[tuple[CoerciveMeasure, User | None]] = []
     transfers: list[tuple[ProsecutionTransfer, list[Party]]] = []
     visits: list[CentreVisit] = []
     reviews: list[Review] = []
@@ -314,31 +323,28 @@ def _write(b: _Builder, leader: User | None, legal: User | None) -> dict[str, in
     for case, plan, n in owners:
         suspects = parties[cursor : cursor + n]
         cursor += n
-        approver = leader or legal
-        if approver is not None and legal is not None:
-            for decision, moment in (
-                ("file", case.filed_at),
-                ("prosecution", case.transferred_at),
-                ("penalty", case.penalty_decided_at),
+        handler = handlers.get(case.lead_officer_id)
+        deciders = deciders_for(case.unit, city, brigade)
+        history.case(case, handler)
+        if deciders.legal is not None and deciders.leader is not None:
+            for decision, prev, moment in (
+                ("file", case.accepted_at, case.filed_at),
+                ("prosecution", case.solved_at, case.transferred_at),
+                ("penalty", investigated(case), case.penalty_decided_at),
             ):
-                if moment is None:
+                if moment is None or prev is None:
                     continue
-                reviews.append(
-                    Review(
-                        case=case,
-                        decision=decision,
-                        state=Review.State.APPROVED,
-                        summary=f"呈请{decision}",
-                        submitted_by=approver,
-                        submitted_at=moment - timedelta(hours=6),
-                        legal_reviewer=legal,
-                        legal_opinion="事实清楚,证据确实充分,程序合法",
-                        legal_at=moment - timedelta(hours=4),
-                        approver=leader,
-                        leader_opinion="同意",
-                        approved_at=moment - timedelta(hours=2),
-                    )
+                review = Review(
+                    case=case,
+                    decision=decision,
+                    state=Review.State.APPROVED,
+                    summary=f"呈请{Review.Decision(decision).label}",
+                    submitted_at=prev + (moment - prev) * 0.2,
+                    legal_opinion=LEGAL_OPINION,
+                    leader_opinion="同意",
                 )
+                history.review(review, prev, moment, handler, deciders)
+                reviews.append(review)
         if plan["measured"]:
             for party in suspects:
                 if case.kind == Case.Kind.CRIMINAL:
@@ -346,24 +352,30 @@ def _write(b: _Builder, leader: User | None, legal: User | None) -> dict[str, in
                     days = None
                 else:
                     kind, days = "admin_detention", rng.randrange(5, 16)
-                start = (case.filed_at or case.accepted_at) + timedelta(hours=rng.randrange(1, 72))
-                ended = start + timedelta(days=(days or 3) if kind != "bail" else rng.randrange(30, 300))
-                measures.append(
-                    CoerciveMeasure(
-                        case=case,
-                        party=party,
-                        kind=kind,
-                        decision_days=days,
-                        reason="有证据证明有犯罪/违法事实",
-                        requested_at=start - timedelta(hours=3),
-                        approved_at=start - timedelta(hours=1),
-                        approved_by=leader,
-                        started_at=start,
-                        ended_at=ended,
-                        state=CoerciveMeasure.State.ENDED,
-                        end_reason="依法解除或变更",
-                    )
+                # requested (3 hours before the start) after 立案
+                start = (case.filed_at or case.accepted_at) + timedelta(hours=3 + rng.randrange(1, 72))
+                ended: datetime | None = start + timedelta(
+                    days=(days or 3) if kind != "bail" else rng.randrange(30, 300)
                 )
+                if ended is not None and ended >= DATA_END:  # a bail still running on the data's last day
+                    ended = None
+                measure = CoerciveMeasure(
+                    case=case,
+                    party=party,
+                    kind=kind,
+                    decision_days=days,
+                    reason="有证据证明有犯罪/违法事实",
+                    requested_by=handler,
+                    requested_at=start - timedelta(hours=3),
+                    approved_at=start - timedelta(hours=1),
+                    approved_by=deciders.leader or leader,
+                    started_at=start,
+                    ended_at=ended,
+                    state=CoerciveMeasure.State.ENDED if ended else CoerciveMeasure.State.ACTIVE,
+                    end_reason="依法解除或变更" if ended else "",
+                )
+                history.measure(measure, handler)
+                measures.append((measure, handler))
         if plan["transfer"] and case.transferred_at:
             procuratorate = PROCURATORATES.get(case.unit.code[:6], "鄂尔多斯市人民检察院")
             transfers.append(
@@ -395,7 +407,7 @@ def _write(b: _Builder, leader: User | None, legal: User | None) -> dict[str, in
                         belongings_returned=True,
                     )
                 )
-    CoerciveMeasure.objects.bulk_create(measures, batch_size=500)
+    CoerciveMeasure.objects.bulk_create([m for m, _ in measures], batch_size=500)
     Review.objects.bulk_create(reviews, batch_size=500)
     CentreVisit.objects.bulk_create(visits, batch_size=500)
     ProsecutionTransfer.objects.bulk_create([t for t, _ in transfers], batch_size=500)
@@ -403,7 +415,14 @@ def _write(b: _Builder, leader: User | None, legal: User | None) -> dict[str, in
     link.objects.bulk_create(
         [link(prosecutiontransfer_id=t.pk, party_id=p.pk) for t, people in transfers for p in people], batch_size=1000
     )
-    return {"cases": len(cases), "measures": len(measures), "transfers": len(transfers), "centre_visits": len(visits)}
+    events = history.write()
+    return {
+        "cases": len(cases),
+        "measures": len(measures),
+        "transfers": len(transfers),
+        "centre_visits": len(visits),
+        "events": events,
+    }
 
 
 def _incidents(b: _Builder, units: list[Unit], count: int) -> int:
@@ -468,6 +487,7 @@ def load(*, seed: int = 2023, scale: int = 1, stdout: TextIO | None = None) -> d
         counts = _write(builder, leader, legal)
         stations = [u for code, u in units.items() if u.kind == Unit.Kind.STATION]
         counts["incidents"] = _incidents(builder, stations, 150 * max(1, scale))
+        figures.rebuild()  # the monthly case figures of the rows just written around the services
         audit.record(
             "cases.demo.load",
             object_type="org.unit",

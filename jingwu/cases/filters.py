@@ -13,21 +13,12 @@ from django.utils.translation import gettext_lazy as _
 
 from jingwu.core.calendar import TZ
 from jingwu.core.widgets import FastSelect
-from jingwu.org.filters import indented_label
-from jingwu.org.models import Unit
-from jingwu.org.roles import Cap
 
-from .models import Case, CaseCategory, CaseTag, Incident, IncidentCategory
+from . import filter_choices
+from .filter_choices import category_prefix
+from .models import Case, Incident, IncidentCategory
 
 DATE = forms.DateInput(attrs={"type": "date", "class": "form-control"})
-
-
-def category_prefix(code: str) -> str:
-    """The code prefix shared by a 6-digit 案由 and everything below it (030100 → 0301)."""
-    prefix = code
-    while prefix.endswith("00") and prefix:
-        prefix = prefix[:-2]
-    return prefix
 
 
 def _day_start(day: dt.date) -> dt.datetime:
@@ -35,12 +26,11 @@ def _day_start(day: dt.date) -> dt.datetime:
 
 
 class _ScopedUnitFilterSet(django_filters.FilterSet):
-    unit = django_filters.ModelChoiceFilter(
-        label=_("单位"),
-        queryset=Unit.objects.none(),
-        method="filter_unit",
-        empty_label=_("全部单位"),
-        widget=FastSelect(attrs={"class": "form-select"}),
+    """The unit picker of the user's scope; its choices (and those of the subclasses' 案由 and tag
+    pickers) come from the per-process cache of :mod:`~jingwu.cases.filter_choices`."""
+
+    unit = django_filters.ChoiceFilter(
+        label=_("单位"), method="filter_unit", widget=FastSelect(attrs={"class": "form-select"})
     )
     sub = django_filters.BooleanFilter(
         label=_("含下级单位"), method="filter_noop", widget=forms.CheckboxInput(attrs={"class": "form-check-input"})
@@ -48,21 +38,17 @@ class _ScopedUnitFilterSet(django_filters.FilterSet):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        units = (
-            Unit.objects.visible_to(user, Cap.VIEW_CASE)
-            .exclude(kind=Unit.Kind.PARTY_BRANCH)
-            .filter(retired_on__isnull=True)
-            .order_by("path")
-        )
-        self.filters["unit"].queryset = units
-        self.form.fields["unit"].label_from_instance = indented_label(units)
+        self.choices_version = filter_choices.version()
+        self.units = filter_choices.units(user, self.choices_version)
+        self.form.fields["unit"].choices = [("", _("全部单位")), *self.units.choices]
 
-    def filter_unit(self, queryset: QuerySet[Any], name: str, value: Unit | None) -> QuerySet[Any]:
-        if value is None:
+    def filter_unit(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        path = self.units.paths.get(int(value)) if value and value.isdigit() else None
+        if path is None:
             return queryset
         if self.form.cleaned_data.get("sub"):
-            return queryset.filter(unit__path__startswith=value.path)
-        return queryset.filter(unit=value)
+            return queryset.filter(unit__path__startswith=path)
+        return queryset.filter(unit_id=int(value))
 
     def filter_noop(self, queryset: QuerySet[Any], name: str, value: Any) -> QuerySet[Any]:
         return queryset  # read by filter_unit
@@ -165,28 +151,19 @@ class CaseFilter(_ScopedUnitFilterSet):
         label=_("案件类型"),
         choices=Case.Kind.choices,
         empty_label=_("全部类型"),
-        widget=forms.Select(attrs={"class": "form-select"}),
-    )
-    category = django_filters.ModelChoiceFilter(
-        label=_("案由"),
-        queryset=CaseCategory.objects.none(),
-        method="filter_category",
-        empty_label=_("全部案由"),
         widget=FastSelect(attrs={"class": "form-select"}),
     )
-    tag = django_filters.ModelChoiceFilter(
-        label=_("分类标签"),
-        queryset=CaseTag.objects.all(),
-        to_field_name="code",
-        method="filter_tag",
-        empty_label=_("全部标签"),
-        widget=forms.Select(attrs={"class": "form-select"}),
+    category = django_filters.ChoiceFilter(
+        label=_("案由"), method="filter_category", widget=FastSelect(attrs={"class": "form-select"})
+    )
+    tag = django_filters.ChoiceFilter(
+        label=_("分类标签"), method="filter_tag", widget=FastSelect(attrs={"class": "form-select"})
     )
     state = django_filters.ChoiceFilter(
         label=_("状态"),
         choices=Case.State.choices,
         empty_label=_("全部状态"),
-        widget=forms.Select(attrs={"class": "form-select"}),
+        widget=FastSelect(attrs={"class": "form-select"}),
     )
     start = django_filters.DateFilter(label=_("立案起"), method="filter_period", widget=DATE)
     end = django_filters.DateFilter(label=_("立案止"), method="filter_period", widget=DATE)
@@ -209,11 +186,10 @@ class CaseFilter(_ScopedUnitFilterSet):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, user=user, **kwargs)
-        categories = CaseCategory.objects.filter(active=True).order_by("code")
-        self.filters["category"].queryset = categories
-        self.form.fields["category"].label_from_instance = lambda c: (
-            "\u3000" * (3 - len(category_prefix(c.code)) // 2) + f"{c.name}"
-        )
+        self.categories = filter_choices.categories(self.choices_version)
+        self.tags = filter_choices.tags(self.choices_version)
+        self.form.fields["category"].choices = [("", _("全部案由")), *self.categories.choices]
+        self.form.fields["tag"].choices = [("", _("全部标签")), *self.tags.choices]
 
     def filter_search(self, queryset: QuerySet[Case], name: str, value: str) -> QuerySet[Case]:
         value = "".join(value.split())
@@ -221,15 +197,17 @@ class CaseFilter(_ScopedUnitFilterSet):
             return queryset
         return queryset.filter(Q(number__icontains=value) | Q(title__icontains=value))
 
-    def filter_category(self, queryset: QuerySet[Case], name: str, value: CaseCategory | None) -> QuerySet[Case]:
-        if value is None:
+    def filter_category(self, queryset: QuerySet[Case], name: str, value: str) -> QuerySet[Case]:
+        code = self.categories.codes.get(int(value)) if value and value.isdigit() else None
+        if code is None:
             return queryset
-        return queryset.filter(category__code__startswith=category_prefix(value.code))
+        return queryset.filter(category__code__startswith=category_prefix(code))
 
-    def filter_tag(self, queryset: QuerySet[Case], name: str, value: CaseTag | None) -> QuerySet[Case]:
-        if value is None:
+    def filter_tag(self, queryset: QuerySet[Case], name: str, value: str) -> QuerySet[Case]:
+        if not value:
             return queryset
-        return queryset.tagged(value.code)  # type: ignore[attr-defined]
+        # the tag's 案由 ids themselves, as ``CaseQuerySet.tagged`` passes them, from the cache
+        return queryset.filter(category_id__in=self.tags.categories.get(value, []))
 
     def filter_period(self, queryset: QuerySet[Case], name: str, value: Any) -> QuerySet[Case]:
         if name == "start" or not self.form.cleaned_data.get("start"):

@@ -22,6 +22,8 @@ from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from jingwu.core import workflow
+from jingwu.core.attachments.forms import MultipleFileField
+from jingwu.core.attachments.selectors import attachments_of
 from jingwu.core.widgets import FastSelect
 from jingwu.org.models import Unit
 from jingwu.org.roles import Cap
@@ -143,6 +145,7 @@ def transfer_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "allowed": allowed,
             "status": transfer.decision_status(),
             "case_url": "" if partner else _case_url(transfer.case_id),
+            "attachments": list(attachments_of(transfer)),
         },
     )
 
@@ -209,6 +212,7 @@ class InboundForm(_Styled):
     decision_limit_days = forms.IntegerField(
         label="约定决定期限(工作日)", min_value=1, max_value=svc.MAX_DECISION_DAYS, initial=DEFAULT_DECISION_DAYS
     )
+    attachments = MultipleFileField(label="移送材料附件")  # the documents themselves, checked by content
 
 
 class OutboundForm(_Styled):
@@ -218,6 +222,7 @@ class OutboundForm(_Styled):
     summary = forms.CharField(label="简要案情及移送理由", widget=forms.Textarea(attrs={"rows": 5}))
     documents = forms.CharField(label="移送材料(每行一份)", required=False, widget=forms.Textarea(attrs={"rows": 4}))
     case_number = forms.CharField(label="关联案件编号(可选)", required=False, max_length=40)
+    attachments = MultipleFileField(label="移送材料附件")
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -246,7 +251,7 @@ def transfer_create(request: HttpRequest) -> HttpResponse:
     agency = agency_of(user)
     if agency is None:
         raise PermissionDenied("该账号未关联合作单位 / the account has no agency")
-    form = InboundForm(request.POST or None)
+    form = InboundForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
             transfer = svc.transfer_submit(actor=user, **form.cleaned_data)
@@ -267,7 +272,7 @@ def transfer_out(request: HttpRequest) -> HttpResponse:
     user = request.user
     if _is_partner(user) or not user.has_cap(Cap.HANDLE_CASE):  # type: ignore[union-attr]
         raise PermissionDenied("您没有执行此操作的权限 / you may not do this")
-    form = OutboundForm(request.POST or None, user=user)
+    form = OutboundForm(request.POST or None, request.FILES or None, user=user)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         number = (data.pop("case_number") or "").strip()

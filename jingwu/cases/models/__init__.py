@@ -6,6 +6,13 @@ from .cases import Case, CaseExtension, Party
 from .catalog import CaseCategory, CaseTag, IncidentCategory
 from .cooperation import Clue, ClueCaseLink, ClueComment, ClueShare  # noqa: F401
 from .disclosure import QueryCode  # noqa: F401
+from .figures import (  # noqa: F401
+    CaseFigureBuild,
+    CaseMonthlyFigure,
+    PeopleFigureDay,
+    PeopleFigureMonth,
+    PeopleFigureUnit,
+)
 from .incidents import Incident
 from .measures import CoerciveMeasure, MeasureExtension
 from .reviews import Review

@@ -99,6 +99,15 @@ class TransferQuerySet(ScopedQuerySet["InterAgencyTransfer"]):
         return super().visible_to(user, capability)
 
 
+def transfers_visible_to(user: Any) -> TransferQuerySet:
+    """What a user sees of 行刑衔接: a partner account its own agency's transfers, a police user
+    those of the units where they hold ``cases.view`` (used for the transfers' attachments)."""
+    manager: Any = InterAgencyTransfer.objects
+    if user is not None and getattr(user, "is_authenticated", False) and user.has_cap(Cap.PARTNER):
+        return manager.visible_to(user, Cap.PARTNER)
+    return manager.visible_to(user, Cap.VIEW_CASE)
+
+
 class InterAgencyTransfer(models.Model):
     """One transfer between a partner agency and a police unit (see the module docstring).
 

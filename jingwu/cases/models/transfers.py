@@ -35,6 +35,7 @@ class ProsecutionTransfer(models.Model):
         verbose_name = "移送审查起诉"
         verbose_name_plural = "移送审查起诉"
         ordering = ["-transferred_at", "-id"]
+        indexes = [models.Index(fields=["transferred_at"], include=["case"], name="prosecution_at_cover")]
 
     def __str__(self) -> str:
         return f"{self.case.number} → {self.procuratorate}"

@@ -14,6 +14,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from jingwu.core import audit
+from jingwu.core.attachments.services import atomic as atomic_with_files
+from jingwu.core.attachments.services import attach
 from jingwu.core.deadlines import add_working_days
 from jingwu.core.scope import Scope, require_unit_in_scope
 from jingwu.org.models import RoleAssignment, Unit, User
@@ -112,10 +114,12 @@ def transfer_submit(
     documents: str = "",
     transferred_at: datetime | None = None,
     decision_limit_days: Any = None,
+    attachments: Any = (),
 ) -> InterAgencyTransfer:
     """An agency transfers a suspected crime to its receiving police unit (inbound). Only a partner
     account may, and only for its own agency; the decision limit runs on working days from the
-    transfer (deadline service)."""
+    transfer (deadline service). ``attachments`` are the transfer's documents as files (checked by
+    content; a refused file refuses the transfer)."""
     require_cap(actor, Cap.PARTNER)
     agency = agency_of(actor)
     if agency is None:
@@ -130,7 +134,7 @@ def transfer_submit(
         due = add_working_days(at, days, unit)
     except Exception as exc:  # a year without calendar data is an error, not a guess
         raise ValidationError({"transferred_at": f"无法计算决定期限:{exc}"}) from None
-    with transaction.atomic():
+    with atomic_with_files():  # transaction.atomic() that also removes stored files on rollback
         transfer = InterAgencyTransfer.objects.create(
             direction=InterAgencyTransfer.Direction.INBOUND,
             agency=agency,
@@ -149,6 +153,7 @@ def transfer_submit(
             actor=actor,
             changes={**audit.snapshot(transfer, TRANSFER_FIELDS), "decision_due_at": due},
         )
+        attach(actor=actor, owner=transfer, files=attachments, stage="transfer")
     return transfer
 
 
@@ -162,8 +167,10 @@ def transfer_out(
     documents: str = "",
     case: Case | None = None,
     transferred_at: datetime | None = None,
+    attachments: Any = (),
 ) -> InterAgencyTransfer:
-    """The police transfer a matter to an agency (outbound), optionally from one of their cases."""
+    """The police transfer a matter to an agency (outbound), optionally from one of their cases,
+    with its documents as files (``attachments``, checked by content)."""
     require_cap(actor, Cap.HANDLE_CASE)
     errors = Errors()
     title, summary, at = _common_fields(errors, title, summary, transferred_at)
@@ -171,7 +178,7 @@ def transfer_out(
         errors.add("agency", "请选择合作单位 / choose an agency")
     errors.raise_if_any()
     assert at is not None  # aware() gives None only after recording an error, raised just above
-    with transaction.atomic():
+    with atomic_with_files():
         require_unit_in_scope(actor, unit, Cap.HANDLE_CASE)
         if case is not None and not Case.objects.visible_to(actor, Cap.HANDLE_CASE).filter(pk=case.pk).exists():
             raise ValidationError({"case": NOT_FOUND})
@@ -192,6 +199,7 @@ def transfer_out(
             actor=actor,
             changes={**audit.snapshot(transfer, TRANSFER_FIELDS), "case": case.pk if case else None},
         )
+        attach(actor=actor, owner=transfer, files=attachments, stage="transfer")
     return transfer
 
 

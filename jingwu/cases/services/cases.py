@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -24,6 +25,8 @@ from jingwu.org.validators import birth_date_of, gender_of
 from ..models import Case, CaseCategory, Incident, Party
 from ..validators import case_number_for, normalise_id_number, normalise_uscc, validate_case_number
 from ._common import NOT_FOUND, Errors, at_payload, aware, perform, require_cap, require_visible
+from .figures import keeping_figures
+from .people_figures import keeping_people
 
 CASE_FIELDS = ("number", "kind", "title", "category", "summary", "amount_involved", "lead_officer", "unit", "state")
 MIN_HANDLING_OFFICERS = 2  # 公安机关办理刑事/行政案件程序规定: 不得少于二人
@@ -164,7 +167,13 @@ def case_update(
     require_cap(actor, Cap.HANDLE_CASE)
     require_visible(actor, case, Cap.HANDLE_CASE)
     errors = Errors()
-    with transaction.atomic():
+    # the amount or 案由 may move the monthly figures; the 案由 (its tags) the people figures too
+    people: AbstractContextManager[None] = (
+        keeping_people(person_keys=case.parties.values_list("person_key", flat=True), case_ids=[case.pk])
+        if category is not None
+        else nullcontext()
+    )
+    with keeping_figures(case), people:
         locked = Case.objects.select_for_update().get(pk=case.pk)
         if locked.state in (Case.State.CLOSED, Case.State.WITHDRAWN, Case.State.NOT_FILED):
             raise ValidationError({"state": "已结案的案件不能修改 / a closed case cannot be changed"})
@@ -203,7 +212,8 @@ def case_update(
 
 def case_file(*, actor: Any, case: Case, at: datetime | None = None) -> Case:
     """立案: needs an approved review of the filing decision."""
-    perform(case, "file", actor=actor, **at_payload(at))
+    with keeping_figures(case):
+        perform(case, "file", actor=actor, **at_payload(at))
     return case
 
 
@@ -218,7 +228,8 @@ def case_investigate(*, actor: Any, case: Case) -> Case:
 
 
 def case_solve(*, actor: Any, case: Case, at: datetime | None = None) -> Case:
-    perform(case, "solve", actor=actor, **at_payload(at))
+    with keeping_figures(case):
+        perform(case, "solve", actor=actor, **at_payload(at))
     return case
 
 

@@ -14,6 +14,7 @@ from jingwu.org.roles import Cap
 
 from ..models import Case, CoerciveMeasure, Party, Review
 from ._common import Errors, at_payload, perform, require_cap, require_visible
+from .people_figures import keeping_people
 
 ADMIN_KINDS = (CoerciveMeasure.Kind.ADMIN_DETENTION,)
 OPEN_MEASURE_STATES = (
@@ -179,7 +180,8 @@ def measure_reject(*, actor: Any, measure: CoerciveMeasure, reason: str) -> Coer
 def measure_start(*, actor: Any, measure: CoerciveMeasure, at: datetime | None = None) -> CoerciveMeasure:
     if at is not None and (timezone.is_naive(at) or at > timezone.now()):
         raise ValidationError({"started_at": "开始时间须带时区且不晚于现在 / aware and not in the future"})
-    perform(measure, "start", actor=actor, **at_payload(at))
+    with keeping_people(person_keys=[measure.party.person_key]):  # 强制措施人数 counts from the start
+        perform(measure, "start", actor=actor, **at_payload(at))
     return measure
 
 

@@ -17,6 +17,7 @@ from jingwu.org.roles import Cap
 from ..models import Case, CentreVisit, Party, ProsecutionTransfer
 from ..models.guards import approved_review
 from ._common import Errors, aware, perform, require_cap, require_visible
+from .people_figures import keeping_people
 
 
 def transfer_for_prosecution(
@@ -47,7 +48,7 @@ def transfer_for_prosecution(
     at = aware(at or timezone.now(), "transferred_at", errors)
     errors.raise_if_any()
     assert at is not None  # aware() gives None only after recording an error, raised just above
-    with transaction.atomic():
+    with transaction.atomic(), keeping_people(person_keys=[p.person_key for p in parties], case_ids=[case.pk]):
         require_visible(actor, case, Cap.HANDLE_CASE)
         already = list(
             ProsecutionTransfer.parties.through.objects.filter(

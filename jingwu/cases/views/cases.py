@@ -3,19 +3,24 @@ actions, parties with audited reveal, and the list of cases with no centre recor
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
-from django.db.models import Prefetch
+from django.core.paginator import Page, Paginator
+from django.db import connection
+from django.db.models import DateTimeField, ExpressionWrapper, F, Prefetch, Value
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
+from jingwu.core.calendar import TZ
 from jingwu.core.documents import dated_filename, xlsx_response
 from jingwu.core.documents.excel import ExportColumn, audited_export
 from jingwu.org.roles import Cap
@@ -75,12 +80,64 @@ def _filtered(request: HttpRequest) -> CaseFilter:
     return CaseFilter(request.GET, queryset=selectors.case_list(user), user=user)
 
 
+class BoundedPaginator(Paginator):
+    """The case list's pager over the list's order (newest 受案 first, ``Case.Meta.ordering``).
+
+    Counts at most ``LIMIT`` rows: beyond that the pager says "more than" and asks for filters,
+    instead of counting a whole city's million cases for every page. A filtered set of at most
+    ``SMALL`` rows is paged in two steps: the page's ids, sorted by an expression of the 受案 time
+    rather than the column, so PostgreSQL reads the few matching keys off the filter's covering
+    index and sorts them instead of walking the 受案 index backwards through every newer case
+    looking for, say, last year's 立案 of one tag; then those rows."""
+
+    LIMIT = 10_000
+    SMALL = 5_000
+    capped = False
+
+    @cached_property
+    def count(self) -> int:
+        cases: Any = self.object_list
+        counted = cases.order_by()[: self.LIMIT + 1].count()
+        self.capped = counted > self.LIMIT
+        return min(counted, self.LIMIT)
+
+    def page(self, number: Any) -> Any:
+        small = self.count <= self.SMALL and not self.capped
+        if not small or connection.vendor != "postgresql" or not hasattr(self.object_list, "order_by"):
+            return super().page(number)
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        cases: Any = self.object_list
+        same_time = ExpressionWrapper(F("accepted_at") + Value(timedelta(0)), output_field=DateTimeField())
+        ids = list(
+            cases.order_by(same_time.desc(), "-id").values_list("id", flat=True)[bottom : bottom + self.per_page]
+        )
+        rows = sorted(cases.filter(pk__in=ids), key=lambda c: (c.accepted_at, c.pk), reverse=True)
+        return Page(rows, number, self)
+
+
+def table_rows(cases: Any) -> list[Case]:
+    """The rows of ``cases/_case_table.html`` with what it shows already formatted: the detail link,
+    the 立案 day (Asia/Shanghai) and the amount with thousands separators — per row in Python,
+    instead of a URL reversal and three template filters per row."""
+    marker = 987654321
+    url = reverse("cases:case-detail", args=[marker])
+    head, tail = url.split(str(marker), 1)
+    rows = list(cases)
+    for case in rows:
+        case.detail_url = f"{head}{case.pk}{tail}"  # type: ignore[attr-defined]
+        case.filed_day = f"{case.filed_at.astimezone(TZ):%Y-%m-%d}" if case.filed_at else ""  # type: ignore[attr-defined]
+        case.amount_text = f"{case.amount_involved:,.2f}"  # type: ignore[attr-defined]
+    return rows
+
+
 @require_cap(Cap.VIEW_CASE)
 def case_list(request: HttpRequest) -> HttpResponse:
     user = request.user
     flt = _filtered(request)
-    cases = flt.qs if not flt.errors else Case.objects.none()
-    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    cases = selectors.case_table_rows(flt.qs) if not flt.errors else Case.objects.none()
+    page = BoundedPaginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = table_rows(page.object_list)
     filters_query = querystring(request, page=None)
     context = {
         "filter": flt,
@@ -316,4 +373,5 @@ def centre_missing(request: HttpRequest) -> HttpResponse:
     """Criminal and administrative-detention cases with no entry in the case-handling centre."""
     cases = selectors.cases_missing_centre_record(request.user).order_by("-filed_at", "-id")
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = table_rows(page.object_list)
     return render(request, "cases/centre_missing.html", {"page": page, "page_query": querystring(request, page=None)})

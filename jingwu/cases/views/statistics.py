@@ -1,5 +1,6 @@
 """案件统计: the six case figures from the metrics registry (each linked to its drill-down), the
-monthly trend, the breakdown by 案由, and the brief-style sentence (``selectors.case_summary``)."""
+monthly trend, the breakdown by 案由, and the brief-style sentence (``selectors.case_statistics``
+computes them, from the monthly summary where it may; ``selectors.case_summary`` writes the sentence)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
-from django.db.models import Count, Sum
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -23,7 +23,6 @@ from jingwu.org.models import Unit
 from jingwu.org.roles import Cap
 
 from .. import selectors
-from ..metrics import case_metric
 from ..models import Case, CaseTag
 from ._common import require_cap
 
@@ -61,7 +60,7 @@ class StatisticsForm(forms.Form):
             label=_("单位"), queryset=units, required=False, to_field_name="code", widget=FastSelect(), empty_label=None
         )
         self.fields["unit"].label_from_instance = indented_label(units)  # type: ignore[attr-defined]
-        self.fields["tag"].choices = [("", _("全部案由")), *CaseTag.objects.values_list("code", "name")]  # type: ignore[attr-defined]
+        self.fields["tag"].choices = [("", _("全部标签")), *CaseTag.objects.values_list("code", "name")]  # type: ignore[attr-defined]
         for field in self.fields.values():
             css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
             field.widget.attrs["class"] = f"{css} form-control-sm" if css == "form-control" else f"{css} form-select-sm"
@@ -104,31 +103,22 @@ def case_statistics(request: HttpRequest) -> HttpResponse:
     start, end = _period(form)
     kind = data.get("kind") or None
     tag = data.get("tag") or None
-    summary = selectors.case_summary(unit, start, end, user=user, tag=tag, kind=kind)
+    stats = selectors.case_statistics(unit, start, end, user=user, kind=kind, tag=tag)
+    summary = selectors.case_summary(unit, start, end, user=user, tag=tag, kind=kind, figures=stats.figures)
     cards = []
     for base, label, icon in CARDS:
         figure = summary.figures[base]
         cards.append({"key": base, "label": label, "icon": icon, "figure": figure, "url": _drill(figure, start, end)})
 
-    filed_name = case_metric("cases.filed", kind=kind, tag=tag)
-    solved_name = case_metric("cases.solved", kind=kind, tag=tag)
-    filed_trend = metrics.trend(filed_name, unit, start, end, user)
-    solved_trend = metrics.trend(solved_name, unit, start, end, user)
     chart = {
-        "months": [p.month.strftime("%Y-%m") for p in filed_trend],
+        "months": [month.strftime("%Y-%m") for month in stats.months],
         "series": [
-            {"name": str(_("立案数")), "data": [int(p.figure.value or 0) for p in filed_trend]},
-            {"name": str(_("破案数")), "data": [int(p.figure.value or 0) for p in solved_trend]},
+            {"name": str(_("立案数")), "data": stats.filed_by_month},
+            {"name": str(_("破案数")), "data": stats.solved_by_month},
         ],
     }
     # The breakdown groups the very rows behind 立案数 (same definition, same scope and period).
-    by_category = list(
-        metrics.rows(filed_name, unit, start, end, user=user)
-        .order_by()
-        .values("category_id", "category__code", "category__name")
-        .annotate(n=Count("id"), amount=Sum("amount_involved"))
-        .order_by("-n", "category__code")
-    )
+    by_category = stats.by_category
     total = sum(row["n"] for row in by_category) or 1
     for row in by_category:
         row["share"] = round(100 * row["n"] / total, 1)

@@ -65,25 +65,18 @@ def case_timeline(case: Case, reviews: list[Review], measures: list[CoerciveMeas
             object_id__in=[str(m.pk) for m in measures],
         )
     ).only("occurred_at", "object_type", "object_id", "actor_name", "actor_username", "event")
+    audited: set[tuple[str, str]] = set()
     if reviews or measures:
         for row in submitted:
+            audited.add((row.object_type, row.object_id))
             subject = owners.get((row.object_type, row.object_id), "")
-            action = "呈请" if row.event == "cases.review.submit" else "提请"
             out.append(
-                SimpleNamespace(
-                    transition="submit",
-                    transition_label=f"{subject}:{action}",
-                    occurred_at=row.occurred_at,
-                    actor_name=row.actor_name or row.actor_username,
-                    from_state="",
-                    to_state="",
-                    from_label="",
-                    to_label="待法制审核" if action == "呈请" else "已提请",
-                    reason="",
-                    subject=subject,
+                _submission(
+                    subject, row.event == "cases.review.submit", row.occurred_at, row.actor_name or row.actor_username
                 )
             )
-    events = TransitionEvent.objects.filter(q).select_related("actor__person").order_by("occurred_at", "id")
+    events = list(TransitionEvent.objects.filter(q).select_related("actor__person").order_by("occurred_at", "id"))
+    out.extend(_unaudited_submissions(reviews, measures, owners, audited, events))
     for event in events:
         states, names = labels.get(event.object_type, ({}, {}))
         subject = owners.get((event.object_type, event.object_id), "")
@@ -103,4 +96,59 @@ def case_timeline(case: Case, reviews: list[Review], measures: list[CoerciveMeas
             )
         )
     out.sort(key=lambda e: e.occurred_at)
+    return out
+
+
+def _submission(subject: str, review: bool, at: Any, actor_name: str) -> SimpleNamespace:
+    action = "呈请" if review else "提请"
+    return SimpleNamespace(
+        transition="submit",
+        transition_label=f"{subject}:{action}",
+        occurred_at=at,
+        actor_name=actor_name,
+        from_state="",
+        to_state="",
+        from_label="",
+        to_label="待法制审核" if review else "已提请",
+        reason="",
+        subject=subject,
+    )
+
+
+def _user_name(user: Any) -> str:
+    if user is None:
+        return "系统"
+    person = getattr(user, "person", None)
+    return getattr(person, "name", "") or user.username
+
+
+def _unaudited_submissions(
+    reviews: list[Review],
+    measures: list[CoerciveMeasure],
+    owners: dict[tuple[str, str], str],
+    audited: set[tuple[str, str]],
+    events: list[TransitionEvent],
+) -> list[SimpleNamespace]:
+    """Submissions of reviews and measures written in bulk without their audit row (the demo's
+    history): the rows say when and by whom. A review returned and resubmitted keeps only its
+    resubmission time, so its first submission is placed at its first event (the return) at the
+    latest."""
+    review_type, measure_type = Review._meta.label_lower, CoerciveMeasure._meta.label_lower
+    first_event: dict[str, Any] = {}
+    for event in events:
+        if event.object_type == review_type:
+            first_event.setdefault(event.object_id, event.occurred_at)
+    out = []
+    for review in reviews:
+        key = (review_type, str(review.pk))
+        if key in audited:
+            continue
+        at = review.submitted_at
+        if review.return_count and key[1] in first_event:
+            at = min(at, first_event[key[1]])
+        out.append(_submission(owners.get(key, ""), True, at, _user_name(review.submitted_by)))
+    for measure in measures:
+        key = (measure_type, str(measure.pk))
+        if key not in audited:
+            out.append(_submission(owners.get(key, ""), False, measure.requested_at, _user_name(measure.requested_by)))
     return out
