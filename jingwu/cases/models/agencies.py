@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Self
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from jingwu.core.scope import ScopedQuerySet
 from jingwu.core.workflow import Transition, Workflow
@@ -32,13 +33,13 @@ class Agency(models.Model):
     when transferring out) and by the agency's own accounts; created by a system administrator."""
 
     class Kind(models.TextChoices):
-        WATER = "water", "水利局"
-        ENVIRONMENT = "environment", "生态环境局"
-        MARKET = "market", "市场监督管理局"
-        FORESTRY = "forestry", "林业和草原局"
-        NATURAL_RESOURCES = "natural_resources", "自然资源局"
-        AGRICULTURE = "agriculture", "农牧局"
-        OTHER = "other", "其他"
+        WATER = "water", _("水利局")
+        ENVIRONMENT = "environment", _("生态环境局")
+        MARKET = "market", _("市场监督管理局")
+        FORESTRY = "forestry", _("林业和草原局")
+        NATURAL_RESOURCES = "natural_resources", _("自然资源局")
+        AGRICULTURE = "agriculture", _("农牧局")
+        OTHER = "other", _("其他")
 
     name = models.CharField("单位名称", max_length=100, unique=True)
     kind = models.CharField("类型", max_length=20, choices=Kind.choices)
@@ -119,20 +120,20 @@ class InterAgencyTransfer(models.Model):
     """
 
     class Direction(models.TextChoices):
-        INBOUND = "inbound", "移入(合作单位→公安)"
-        OUTBOUND = "outbound", "移出(公安→合作单位)"
+        INBOUND = "inbound", _("移入(合作单位→公安)")
+        OUTBOUND = "outbound", _("移出(公安→合作单位)")
 
     class State(models.TextChoices):
-        SUBMITTED = "submitted", "已移送"
-        ACKNOWLEDGED = "acknowledged", "已接收"
-        FILED = "filed", "已立案"
-        REFUSED = "refused", "不予立案"
-        FEEDBACK = "feedback", "已反馈"
-        HANDLED = "handled", "已处理"
+        SUBMITTED = "submitted", _("已移送")
+        ACKNOWLEDGED = "acknowledged", _("已接收")
+        FILED = "filed", _("已立案")
+        REFUSED = "refused", _("不予立案")
+        FEEDBACK = "feedback", _("已反馈")
+        HANDLED = "handled", _("已处理")
 
     class Decision(models.TextChoices):
-        FILED = "filed", "立案"
-        REFUSED = "refused", "不予立案"
+        FILED = "filed", _("立案")
+        REFUSED = "refused", _("不予立案")
 
     direction = models.CharField("方向", max_length=10, choices=Direction.choices)
     agency = models.ForeignKey(Agency, verbose_name="合作单位", on_delete=models.PROTECT, related_name="transfers")
@@ -180,7 +181,7 @@ class InterAgencyTransfer(models.Model):
         transitions=[
             Transition(
                 "acknowledge",
-                "接收",
+                _("接收"),
                 source=State.SUBMITTED,
                 target=State.ACKNOWLEDGED,
                 capability=Cap.HANDLE_CASE,
@@ -189,7 +190,7 @@ class InterAgencyTransfer(models.Model):
             ),
             Transition(
                 "file",
-                "立案",
+                _("立案"),
                 source=State.ACKNOWLEDGED,
                 target=State.FILED,
                 capability=Cap.APPROVE_CASE,
@@ -200,7 +201,7 @@ class InterAgencyTransfer(models.Model):
             ),
             Transition(
                 "refuse",
-                "不予立案",
+                _("不予立案"),
                 source=State.ACKNOWLEDGED,
                 target=State.REFUSED,
                 capability=Cap.APPROVE_CASE,
@@ -212,7 +213,7 @@ class InterAgencyTransfer(models.Model):
             ),
             Transition(
                 "give_feedback",
-                "反馈移送单位",
+                _("反馈移送单位"),
                 source=[State.FILED, State.REFUSED],
                 target=State.FEEDBACK,
                 capability=Cap.HANDLE_CASE,
@@ -221,7 +222,7 @@ class InterAgencyTransfer(models.Model):
             ),
             Transition(
                 "link_case",
-                "关联案件",
+                _("关联案件"),
                 source=[State.FILED, State.FEEDBACK],
                 target=None,
                 capability=Cap.HANDLE_CASE,
@@ -231,7 +232,7 @@ class InterAgencyTransfer(models.Model):
             ),
             Transition(
                 "agency_acknowledge",
-                "合作单位接收",
+                _("合作单位接收"),
                 source=State.SUBMITTED,
                 target=State.ACKNOWLEDGED,
                 capability=Cap.PARTNER,
@@ -240,7 +241,7 @@ class InterAgencyTransfer(models.Model):
             ),
             Transition(
                 "agency_handle",
-                "登记处理情况",
+                _("登记处理情况"),
                 source=State.ACKNOWLEDGED,
                 target=State.HANDLED,
                 capability=Cap.PARTNER,

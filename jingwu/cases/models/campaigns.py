@@ -12,6 +12,7 @@ from typing import Any, Self
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from jingwu.core.scope import Scope, ScopedQuerySet
 from jingwu.org.roles import Cap
@@ -137,14 +138,14 @@ class Inspection(_CampaignRecord):
     finding may open a case. Scope as for patrols."""
 
     class Kind(models.TextChoices):
-        MARKET = "market", "农贸市场"
-        BIRD_MARKET = "bird_market", "花鸟市场"
-        RESTAURANT = "restaurant", "餐馆饭店"
-        ONLINE = "online", "网络平台"
-        BREEDING = "breeding", "驯养繁殖场所"
-        STORE = "store", "商超门店"
-        WAREHOUSE = "warehouse", "仓储物流"
-        OTHER = "other", "其他"
+        MARKET = "market", _("农贸市场")
+        BIRD_MARKET = "bird_market", _("花鸟市场")
+        RESTAURANT = "restaurant", _("餐馆饭店")
+        ONLINE = "online", _("网络平台")
+        BREEDING = "breeding", _("驯养繁殖场所")
+        STORE = "store", _("商超门店")
+        WAREHOUSE = "warehouse", _("仓储物流")
+        OTHER = "other", _("其他")
 
     campaign = models.ForeignKey(
         Campaign, verbose_name="专项行动", on_delete=models.CASCADE, related_name="inspections"

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from jingwu.core import crypto
 from jingwu.core.deadlines import Clock, ClockStatus, Extension, LimitSpec
@@ -97,19 +98,19 @@ class Case(models.Model):
     """
 
     class Kind(models.TextChoices):
-        CRIMINAL = "criminal", "刑事"
-        ADMINISTRATIVE = "administrative", "行政"
+        CRIMINAL = "criminal", _("刑事")
+        ADMINISTRATIVE = "administrative", _("行政")
 
     class State(models.TextChoices):
-        ACCEPTED = "accepted", "受案"
-        NOT_FILED = "not_filed", "不予立案"
-        FILED = "filed", "立案"
-        INVESTIGATING = "investigating", "侦查/调查"
-        SOLVED = "solved", "破案"
-        TRANSFERRED = "transferred", "移送审查起诉"
-        PENALISED = "penalised", "行政处罚决定"
-        CLOSED = "closed", "结案"
-        WITHDRAWN = "withdrawn", "撤案"
+        ACCEPTED = "accepted", _("受案")
+        NOT_FILED = "not_filed", _("不予立案")
+        FILED = "filed", _("立案")
+        INVESTIGATING = "investigating", _("侦查/调查")
+        SOLVED = "solved", _("破案")
+        TRANSFERRED = "transferred", _("移送审查起诉")
+        PENALISED = "penalised", _("行政处罚决定")
+        CLOSED = "closed", _("结案")
+        WITHDRAWN = "withdrawn", _("撤案")
 
     unit = models.ForeignKey("org.Unit", verbose_name="办案单位", on_delete=models.PROTECT, related_name="+")
     kind = models.CharField("案件类型", max_length=20, choices=Kind.choices)
@@ -149,7 +150,7 @@ class Case(models.Model):
         transitions=[
             Transition(
                 "file",
-                "立案",
+                _("立案"),
                 source=State.ACCEPTED,
                 target=State.FILED,
                 capability=Cap.HANDLE_CASE,
@@ -158,7 +159,7 @@ class Case(models.Model):
             ),
             Transition(
                 "refuse_filing",
-                "不予立案",
+                _("不予立案"),
                 source=State.ACCEPTED,
                 target=State.NOT_FILED,
                 capability=Cap.HANDLE_CASE,
@@ -168,14 +169,14 @@ class Case(models.Model):
             ),
             Transition(
                 "investigate",
-                "开始侦查/调查",
+                _("开始侦查/调查"),
                 source=State.FILED,
                 target=State.INVESTIGATING,
                 capability=Cap.HANDLE_CASE,
             ),
             Transition(
                 "solve",
-                "破案",
+                _("破案"),
                 source=State.INVESTIGATING,
                 target=State.SOLVED,
                 capability=Cap.HANDLE_CASE,
@@ -184,7 +185,7 @@ class Case(models.Model):
             ),
             Transition(
                 "transfer_for_prosecution",
-                "移送审查起诉",
+                _("移送审查起诉"),
                 source=State.SOLVED,
                 target=State.TRANSFERRED,
                 capability=Cap.HANDLE_CASE,
@@ -193,7 +194,7 @@ class Case(models.Model):
             ),
             Transition(
                 "decide_penalty",
-                "行政处罚决定",
+                _("行政处罚决定"),
                 source=State.INVESTIGATING,
                 target=State.PENALISED,
                 capability=Cap.HANDLE_CASE,
@@ -202,7 +203,7 @@ class Case(models.Model):
             ),
             Transition(
                 "close",
-                "结案",
+                _("结案"),
                 source=[State.TRANSFERRED, State.PENALISED],
                 target=State.CLOSED,
                 capability=Cap.HANDLE_CASE,
@@ -211,7 +212,7 @@ class Case(models.Model):
             ),
             Transition(
                 "withdraw",
-                "撤案",
+                _("撤案"),
                 source=[State.FILED, State.INVESTIGATING, State.SOLVED],
                 target=State.WITHDRAWN,
                 capability=Cap.APPROVE_CASE,
@@ -222,7 +223,7 @@ class Case(models.Model):
             ),
             Transition(
                 "extend_limit",
-                "延长办案期限",
+                _("延长办案期限"),
                 source=[State.ACCEPTED, State.FILED, State.INVESTIGATING],
                 target=None,
                 capability=Cap.APPROVE_CASE,
@@ -304,13 +305,13 @@ class Party(models.Model):
     """
 
     class Role(models.TextChoices):
-        SUSPECT = "suspect", "犯罪嫌疑人/违法行为人"
-        VICTIM = "victim", "被害人"
-        WITNESS = "witness", "证人"
+        SUSPECT = "suspect", _("犯罪嫌疑人/违法行为人")
+        VICTIM = "victim", _("被害人")
+        WITNESS = "witness", _("证人")
 
     class Kind(models.TextChoices):
-        PERSON = "person", "自然人"
-        COMPANY = "company", "单位"
+        PERSON = "person", _("自然人")
+        COMPANY = "company", _("单位")
 
     case = models.ForeignKey(Case, verbose_name="案件", on_delete=models.CASCADE, related_name="parties")
     role = models.CharField("诉讼地位", max_length=20, choices=Role.choices)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.core.validators import RegexValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from jingwu.core.deadlines import LIMIT_UNITS, LimitSpec
 
@@ -75,8 +76,8 @@ class CaseCategory(models.Model):
     administrative (治安) 案由."""
 
     class Kind(models.TextChoices):
-        CRIMINAL = "criminal", "刑事"
-        ADMINISTRATIVE = "administrative", "行政"
+        CRIMINAL = "criminal", _("刑事")
+        ADMINISTRATIVE = "administrative", _("行政")
 
     code = models.CharField(
         "代码", max_length=6, unique=True, validators=[RegexValidator(r"^\d{6}$", "案由代码应为6位数字 / six digits")]

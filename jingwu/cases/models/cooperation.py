@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Self
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from jingwu.core.scope import Scope, ScopedQuerySet, grants_q
 from jingwu.org.roles import Cap
@@ -74,17 +75,17 @@ class Clue(models.Model):
     """
 
     class Category(models.TextChoices):
-        ENVIRONMENT = "environment", "环境资源"
-        WILDLIFE = "wildlife", "野生动物"
-        FOOD_DRUG = "food_drug", "食品药品"
-        MINING = "mining", "非法采矿采砂"
-        BRAND = "brand", "知识产权/品牌保护"
-        OTHER = "other", "其他"
+        ENVIRONMENT = "environment", _("环境资源")
+        WILDLIFE = "wildlife", _("野生动物")
+        FOOD_DRUG = "food_drug", _("食品药品")
+        MINING = "mining", _("非法采矿采砂")
+        BRAND = "brand", _("知识产权/品牌保护")
+        OTHER = "other", _("其他")
 
     class Status(models.TextChoices):
-        OPEN = "open", "研判中"
-        VERIFIED = "verified", "已查证"
-        CLOSED = "closed", "已办结"
+        OPEN = "open", _("研判中")
+        VERIFIED = "verified", _("已查证")
+        CLOSED = "closed", _("已办结")
 
     owner_unit = models.ForeignKey("org.Unit", verbose_name="发布单位", on_delete=models.PROTECT, related_name="+")
     title = models.CharField("线索标题", max_length=200)

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from jingwu.core import crypto
 from jingwu.core.deadlines import DeadlineState, deadline_state
@@ -24,8 +25,8 @@ class Incident(models.Model):
     """
 
     class State(models.TextChoices):
-        RECEIVED = "received", "已接警"
-        DISPOSED = "disposed", "已处置"
+        RECEIVED = "received", _("已接警")
+        DISPOSED = "disposed", _("已处置")
 
     unit = models.ForeignKey("org.Unit", verbose_name="管辖单位", on_delete=models.PROTECT, related_name="+")
     number = models.CharField("警情编号", max_length=40, unique=True)

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from jingwu.core.calendar import TZ
 from jingwu.core.deadlines import Clock, ClockStatus, Extension, LimitSpec
@@ -87,20 +88,20 @@ class CoerciveMeasure(models.Model):
     """
 
     class Kind(models.TextChoices):
-        SUMMON = "summon", "拘传"
-        BAIL = "bail", "取保候审"
-        RESIDENTIAL = "residential", "监视居住"
-        DETENTION = "detention", "刑事拘留"
-        ARREST = "arrest", "逮捕"
-        ADMIN_DETENTION = "admin_detention", "行政拘留"
+        SUMMON = "summon", _("拘传")
+        BAIL = "bail", _("取保候审")
+        RESIDENTIAL = "residential", _("监视居住")
+        DETENTION = "detention", _("刑事拘留")
+        ARREST = "arrest", _("逮捕")
+        ADMIN_DETENTION = "admin_detention", _("行政拘留")
 
     class State(models.TextChoices):
-        REQUESTED = "requested", "已提请"
-        APPROVED = "approved", "已批准"
-        REJECTED = "rejected", "不予批准"
-        ACTIVE = "active", "执行中"
-        EXTENDED = "extended", "已延长"
-        ENDED = "ended", "已解除/变更"
+        REQUESTED = "requested", _("已提请")
+        APPROVED = "approved", _("已批准")
+        REJECTED = "rejected", _("不予批准")
+        ACTIVE = "active", _("执行中")
+        EXTENDED = "extended", _("已延长")
+        ENDED = "ended", _("已解除/变更")
 
     CRIMINAL_KINDS = (Kind.SUMMON, Kind.BAIL, Kind.RESIDENTIAL, Kind.DETENTION, Kind.ARREST)
     # Legal limits from the start: 拘传 12 hours (刑事诉讼法 第119条), 刑事拘留 3 days before the
@@ -142,7 +143,7 @@ class CoerciveMeasure(models.Model):
         transitions=[
             Transition(
                 "approve",
-                "批准",
+                _("批准"),
                 source=State.REQUESTED,
                 target=State.APPROVED,
                 capability=Cap.APPROVE_CASE,
@@ -153,7 +154,7 @@ class CoerciveMeasure(models.Model):
             ),
             Transition(
                 "reject",
-                "不予批准",
+                _("不予批准"),
                 source=State.REQUESTED,
                 target=State.REJECTED,
                 capability=Cap.APPROVE_CASE,
@@ -163,11 +164,16 @@ class CoerciveMeasure(models.Model):
                 style="danger",
             ),
             Transition(
-                "start", "执行", source=State.APPROVED, target=State.ACTIVE, capability=Cap.HANDLE_CASE, effect=_start
+                "start",
+                _("执行"),
+                source=State.APPROVED,
+                target=State.ACTIVE,
+                capability=Cap.HANDLE_CASE,
+                effect=_start,
             ),
             Transition(
                 "extend",
-                "延长期限",
+                _("延长期限"),
                 source=[State.ACTIVE, State.EXTENDED],
                 target=State.EXTENDED,
                 capability=Cap.APPROVE_CASE,
@@ -178,7 +184,7 @@ class CoerciveMeasure(models.Model):
             ),
             Transition(
                 "end",
-                "解除/变更",
+                _("解除/变更"),
                 source=[State.ACTIVE, State.EXTENDED],
                 target=State.ENDED,
                 capability=Cap.HANDLE_CASE,

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from jingwu.core.scope import ScopedQuerySet
 from jingwu.core.workflow import Transition, Workflow
@@ -79,10 +80,10 @@ class Review(models.Model):
         PENALTY = "penalty", DECISION_LABELS["penalty"]
 
     class State(models.TextChoices):
-        SUBMITTED = "submitted", "待法制审核"
-        LEGAL_REVIEWED = "legal_reviewed", "待领导审批"
-        APPROVED = "approved", "已批准"
-        RETURNED = "returned", "已退回"
+        SUBMITTED = "submitted", _("待法制审核")
+        LEGAL_REVIEWED = "legal_reviewed", _("待领导审批")
+        APPROVED = "approved", _("已批准")
+        RETURNED = "returned", _("已退回")
 
     case = models.ForeignKey("cases.Case", verbose_name="案件", on_delete=models.CASCADE, related_name="reviews")
     decision = models.CharField("审核事项", max_length=20, choices=Decision.choices)
@@ -124,7 +125,7 @@ class Review(models.Model):
         transitions=[
             Transition(
                 "legal_opinion",
-                "法制审核通过",
+                _("法制审核通过"),
                 source=State.SUBMITTED,
                 target=State.LEGAL_REVIEWED,
                 capability=Cap.REVIEW_CASE,
@@ -134,7 +135,7 @@ class Review(models.Model):
             ),
             Transition(
                 "approve",
-                "领导审批通过",
+                _("领导审批通过"),
                 source=State.LEGAL_REVIEWED,
                 target=State.APPROVED,
                 capability=Cap.APPROVE_CASE,
@@ -145,7 +146,7 @@ class Review(models.Model):
             ),
             Transition(
                 "return_review",
-                "退回",
+                _("退回"),
                 source=[State.SUBMITTED, State.LEGAL_REVIEWED],
                 target=State.RETURNED,
                 not_by=("submitted_by",),
@@ -156,7 +157,7 @@ class Review(models.Model):
             ),
             Transition(
                 "resubmit",
-                "修改后重新呈请",
+                _("修改后重新呈请"),
                 source=State.RETURNED,
                 target=State.SUBMITTED,
                 capability=Cap.HANDLE_CASE,

@@ -34,7 +34,7 @@ from ._common import get_or_404, require_cap, run_service
 from .cases import _case, _require_handle
 
 
-def _require(user: Any, capability: str | None, label: str) -> None:
+def _require(user: Any, capability: str | None, label: Any) -> None:
     if capability and not user.has_cap(capability):
         raise PermissionDenied(f"您没有“{label}”的权限 / you may not do this")
 

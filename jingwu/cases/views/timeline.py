@@ -10,6 +10,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from django.db.models import Q
+from django.utils.translation import gettext
 
 from jingwu.core.models import AuditLog, TransitionEvent
 from jingwu.core.workflow import workflow_of
@@ -20,7 +21,7 @@ from ..models import Case, CoerciveMeasure, Review
 def _actor_name(event: TransitionEvent) -> str:
     actor = event.actor
     if actor is None:
-        return "系统"
+        return gettext("系统")
     person = getattr(actor, "person", None)
     return getattr(person, "name", "") or actor.username
 
@@ -30,7 +31,9 @@ def case_timeline(case: Case, reviews: list[Review], measures: list[CoerciveMeas
     owners: dict[tuple[str, str], str] = {}
     q = Q(object_type=Case._meta.label_lower, object_id=str(case.pk))
     for review in reviews:
-        owners[(Review._meta.label_lower, str(review.pk))] = f"{review.get_decision_display()}审核"
+        owners[(Review._meta.label_lower, str(review.pk))] = gettext("%(decision)s审核") % {
+            "decision": review.get_decision_display()
+        }
     for measure in measures:
         owners[(CoerciveMeasure._meta.label_lower, str(measure.pk))] = (
             f"{measure.get_kind_display()}·{measure.party.name}"
@@ -44,10 +47,10 @@ def case_timeline(case: Case, reviews: list[Review], measures: list[CoerciveMeas
     out: list[Any] = [
         SimpleNamespace(
             transition="accept",
-            transition_label="受案",
+            transition_label=gettext("受案"),
             occurred_at=case.accepted_at,
             actor_name=(case.created_by.person.name if case.created_by and case.created_by.person else "")
-            or (case.created_by.username if case.created_by else "系统"),
+            or (case.created_by.username if case.created_by else gettext("系统")),
             from_state="",
             to_state=Case.State.ACCEPTED,
             from_label="",
@@ -100,7 +103,7 @@ def case_timeline(case: Case, reviews: list[Review], measures: list[CoerciveMeas
 
 
 def _submission(subject: str, review: bool, at: Any, actor_name: str) -> SimpleNamespace:
-    action = "呈请" if review else "提请"
+    action = gettext("呈请") if review else gettext("提请")
     return SimpleNamespace(
         transition="submit",
         transition_label=f"{subject}:{action}",
@@ -109,7 +112,7 @@ def _submission(subject: str, review: bool, at: Any, actor_name: str) -> SimpleN
         from_state="",
         to_state="",
         from_label="",
-        to_label="待法制审核" if review else "已提请",
+        to_label=gettext("待法制审核") if review else gettext("已提请"),
         reason="",
         subject=subject,
     )
@@ -117,7 +120,7 @@ def _submission(subject: str, review: bool, at: Any, actor_name: str) -> SimpleN
 
 def _user_name(user: Any) -> str:
     if user is None:
-        return "系统"
+        return gettext("系统")
     person = getattr(user, "person", None)
     return getattr(person, "name", "") or user.username
 
