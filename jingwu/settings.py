@@ -157,7 +157,12 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked.html"
 AXES_VERBOSE = False
 # Locking is per account as 等保三级 asks (5 failures lock the account); an address-based lock would
 # let one mistyping colleague behind the unit's NAT lock out a whole office.
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+SILENCED_SYSTEM_CHECKS = [
+    "axes.W006",
+    # Covering indexes (INCLUDE columns) speed up PostgreSQL; SQLite builds the same indexes
+    # without the extra columns, which is all it needs at its scale.
+    "models.W040",
+]
 
 SESSION_COOKIE_AGE = int(os.environ.get("JINGWU_SESSION_MAX_AGE", 8 * 3600))  # absolute lifetime
 SESSION_IDLE_TIMEOUT = int(os.environ.get("JINGWU_SESSION_IDLE", 30 * 60))

@@ -302,7 +302,7 @@ class WorkOrder(models.Model):
             _t("intake", _("受理"), source=S.RECEIVED, target=None, capability=Cap.WORKORDER_INTAKE),
             _t(
                 "dispatch",
-                "派单",
+                _("派单"),
                 source=[S.RECEIVED, S.ACCEPTED],
                 target=S.DISPATCHED,
                 capability=Cap.WORKORDER_DISPATCH,
@@ -319,7 +319,7 @@ class WorkOrder(models.Model):
             # The assisting unit's own task: read scope (it sees the order as 协办) + the leg's unit.
             _t(
                 "assist_accept",
-                "协办签收",
+                _("协办签收"),
                 source=_OPEN,
                 target=None,
                 capability=Cap.VIEW_WORKORDER,
@@ -327,7 +327,7 @@ class WorkOrder(models.Model):
             ),
             _t(
                 "assist_reply",
-                "协办反馈",
+                _("协办反馈"),
                 source=[*_OPEN, S.COMPLETED],
                 target=None,
                 capability=Cap.VIEW_WORKORDER,
@@ -335,7 +335,7 @@ class WorkOrder(models.Model):
             ),
             _t(
                 "accept",
-                "签收",
+                _("签收"),
                 source=S.DISPATCHED,
                 target=S.ACCEPTED,
                 capability=Cap.WORKORDER_HANDLE,
@@ -343,7 +343,7 @@ class WorkOrder(models.Model):
             ),
             _t(
                 "return_order",
-                "退单",
+                _("退单"),
                 source=[S.DISPATCHED, *_WORKING],
                 target=None,
                 capability=Cap.WORKORDER_HANDLE,
@@ -353,7 +353,7 @@ class WorkOrder(models.Model):
             ),
             _t(
                 "approve_return",
-                "同意退单",
+                _("同意退单"),
                 source=[S.DISPATCHED, *_WORKING],
                 target=S.RECEIVED,
                 capability=Cap.WORKORDER_DISPATCH,
@@ -361,7 +361,7 @@ class WorkOrder(models.Model):
             ),
             _t(
                 "reject_return",
-                "驳回退单",
+                _("驳回退单"),
                 source=[S.DISPATCHED, *_WORKING],
                 target=None,
                 capability=Cap.WORKORDER_DISPATCH,
@@ -372,7 +372,7 @@ class WorkOrder(models.Model):
             _t("contact", _("联系诉求人"), source=_WORKING, target=S.HANDLING, capability=Cap.WORKORDER_HANDLE),
             _t(
                 "request_suspension",
-                "申请挂起",
+                _("申请挂起"),
                 source=_WORKING,
                 target=None,
                 capability=Cap.WORKORDER_HANDLE,
@@ -380,7 +380,7 @@ class WorkOrder(models.Model):
             ),
             _t(
                 "approve_suspension",
-                "批准挂起",
+                _("批准挂起"),
                 source=_WORKING,
                 target=S.SUSPENDED,
                 capability=Cap.WORKORDER_APPROVE,
@@ -388,7 +388,7 @@ class WorkOrder(models.Model):
             ),
             _t(
                 "reject_suspension",
-                "驳回挂起",
+                _("驳回挂起"),
                 source=_WORKING,
                 target=None,
                 capability=Cap.WORKORDER_APPROVE,
@@ -396,7 +396,7 @@ class WorkOrder(models.Model):
             ),
             _t(
                 "resume",
-                "恢复办理",
+                _("恢复办理"),
                 source=S.SUSPENDED,
                 target=S.HANDLING,
                 capability=Cap.WORKORDER_HANDLE,
@@ -404,7 +404,7 @@ class WorkOrder(models.Model):
             ),
             _t(
                 "request_extension",
-                "申请延期",
+                _("申请延期"),
                 source=[*_WORKING, S.SUSPENDED],
                 target=None,
                 capability=Cap.WORKORDER_HANDLE,
@@ -412,7 +412,7 @@ class WorkOrder(models.Model):
             ),
             _t(
                 "approve_extension",
-                "批准延期",
+                _("批准延期"),
                 source=[*_WORKING, S.SUSPENDED],
                 target=None,
                 capability=Cap.WORKORDER_APPROVE,
@@ -420,7 +420,7 @@ class WorkOrder(models.Model):
             ),
             _t(
                 "reject_extension",
-                "驳回延期",
+                _("驳回延期"),
                 source=[*_WORKING, S.SUSPENDED],
                 target=None,
                 capability=Cap.WORKORDER_APPROVE,
@@ -428,7 +428,7 @@ class WorkOrder(models.Model):
             ),
             _t(
                 "complete",
-                "办结",
+                _("办结"),
                 source=_WORKING,
                 target=S.COMPLETED,
                 capability=Cap.WORKORDER_HANDLE,
@@ -437,7 +437,7 @@ class WorkOrder(models.Model):
             ),
             _t(
                 "callback",
-                "回访",
+                _("回访"),
                 source=S.COMPLETED,
                 target=None,
                 capability=Cap.WORKORDER_CALLBACK,
@@ -445,7 +445,7 @@ class WorkOrder(models.Model):
             ),
             _t(
                 "close",
-                "回访办结",
+                _("回访办结"),
                 source=S.COMPLETED,
                 target=S.CLOSED,
                 capability=Cap.WORKORDER_CALLBACK,
@@ -454,7 +454,7 @@ class WorkOrder(models.Model):
             ),
             _t(
                 "reopen",
-                "重办",
+                _("重办"),
                 source=S.COMPLETED,
                 target=S.HANDLING,
                 capability=Cap.WORKORDER_CALLBACK,
@@ -465,11 +465,11 @@ class WorkOrder(models.Model):
             _t("urge", _("催办"), source=_OPEN, target=None, capability=Cap.WORKORDER_SUPERVISE, by_system=True),
             # Sign-for watch (jobs: workorders.sign_reminders): only the system performs these.
             _t(
-                "sign_remind", "签收提醒", source=_OPEN, target=None, capability=Cap.WORKORDER_SUPERVISE, by_system=True
+                "sign_remind", _("签收提醒"), source=_OPEN, target=None, capability=Cap.WORKORDER_SUPERVISE, by_system=True
             ),
             _t(
                 "sign_overdue",
-                "签收超时上报",
+                _("签收超时上报"),
                 source=_OPEN,
                 target=None,
                 capability=Cap.WORKORDER_SUPERVISE,
@@ -478,7 +478,7 @@ class WorkOrder(models.Model):
             ),
             _t(
                 "notice",
-                "通报",
+                _("通报"),
                 source=_OPEN,
                 target=None,
                 capability=Cap.WORKORDER_SUPERVISE,
@@ -487,7 +487,7 @@ class WorkOrder(models.Model):
             ),
             _t(
                 "appeal",
-                "申诉免考核",
+                _("申诉免考核"),
                 source=[*_OPEN, S.COMPLETED, S.CLOSED],
                 target=None,
                 capability=Cap.WORKORDER_HANDLE,
@@ -495,7 +495,7 @@ class WorkOrder(models.Model):
             ),
             _t(
                 "decide_appeal",
-                "审批申诉",
+                _("审批申诉"),
                 source=[*_OPEN, S.COMPLETED, S.CLOSED],
                 target=None,
                 capability=Cap.WORKORDER_APPROVE,
@@ -503,7 +503,7 @@ class WorkOrder(models.Model):
             ),
             _t(
                 "merge",
-                "合并",
+                _("合并"),
                 source=[S.RECEIVED, S.DISPATCHED, *_WORKING],
                 target=S.MERGED,
                 capability=Cap.WORKORDER_INTAKE,
