@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import http.client
+import multiprocessing as mp
 import os
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -145,3 +149,81 @@ def cpu_per_request(before: dict[str, dict[int, float]], after: dict[str, dict[i
         f"CPU per request: {per['app']:.1f} ms gunicorn + {per['db']:.1f} ms PostgreSQL → ≈ {capacity:.0f} req/s "
         f"if this machine's {cores} cores served only this (load average now {os.getloadavg()[0]:.1f})"
     )
+
+
+# --- HTTP load from a second process (the *_http benchmarks) ---------------------------------------
+
+
+def _client_loop(port: int, path: str, headers: dict[str, str], seconds: float, concurrency: int, out: Any) -> None:
+    """Runs in the second process: ``concurrency`` threads request ``path`` until the time is up
+    (after a warm-up round in which every server worker has loaded the application)."""
+    warm = [threading.Thread(target=_get, args=(port, path, headers)) for _ in range(concurrency * 2)]
+    for t in warm:
+        t.start()
+    for t in warm:
+        t.join()
+    stop = time.monotonic() + seconds
+    latencies: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+
+    def run() -> None:
+        mine: list[float] = []
+        bad: list[str] = []
+        while time.monotonic() < stop:
+            started = time.perf_counter()
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                conn.request("GET", path, headers=headers)
+                response = conn.getresponse()
+                response.read()
+                conn.close()
+                if response.status != 200:
+                    bad.append(f"HTTP {response.status}")
+                    continue
+            except OSError as exc:
+                bad.append(type(exc).__name__)
+                continue
+            mine.append((time.perf_counter() - started) * 1000)
+        with lock:
+            latencies.extend(mine)
+            errors.extend(bad)
+
+    threads = [threading.Thread(target=run) for _ in range(concurrency)]
+    begun = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    out.put((latencies, errors, time.perf_counter() - begun))
+
+
+def _get(port: int, path: str, headers: dict[str, str]) -> None:
+    try:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        conn.request("GET", path, headers=headers)
+        conn.getresponse().read()
+        conn.close()
+    except OSError:
+        pass
+
+
+def load_loop(port: int, path: str, headers: dict[str, str], seconds: float, concurrency: int) -> dict[str, Any]:
+    """Drive ``path`` from a second process (so the client does not share the server's GIL):
+    requests, errors, error kinds, rps, p50 and p99 in ms."""
+    ctx = mp.get_context("spawn")
+    out = ctx.Queue()
+    proc = ctx.Process(target=_client_loop, args=(port, path, headers, seconds, concurrency, out))
+    proc.start()
+    latencies, errors, wall = out.get()
+    proc.join()
+    latencies.sort()
+    n = len(latencies)
+    return {
+        "requests": n,
+        "errors": len(errors),
+        "error_kinds": sorted(set(errors))[:5],
+        "rps": n / wall if wall else 0.0,
+        "p50": latencies[n // 2] if n else float("nan"),
+        "p99": latencies[max(0, int(n * 0.99) - 1)] if n else float("nan"),
+    }

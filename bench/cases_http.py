@@ -20,19 +20,16 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import multiprocessing as mp
 import os
 import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
-from typing import Any
 
 from _cases_generate import BENCH_ENV, BUREAU_CODE, DEFAULT_DB, bench_user, ensure, setup
-from _common import RESULTS, ROOT, verdict
+from _common import RESULTS, ROOT, cpu_per_request, load_loop, server_cpu, verdict
 
 TARGET_RPS = 100.0
 DEFAULT_PATH = "/cases/?kind=criminal&tag=env_food_drug&start=2025-01-01&end=2025-12-31"
@@ -128,102 +125,6 @@ def credentials() -> tuple[str, str]:
     return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}", token.key
 
 
-def _client_loop(port: int, path: str, headers: dict[str, str], seconds: float, concurrency: int, out: Any) -> None:
-    """Runs in the second process: ``concurrency`` threads request ``path`` until the time is up."""
-    stop_at = time.monotonic() + seconds
-    latencies: list[float] = []
-    errors: list[str] = []
-    lock = threading.Lock()
-
-    def run() -> None:
-        mine: list[float] = []
-        bad: list[str] = []
-        while time.monotonic() < stop_at:
-            started = time.perf_counter()
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-                conn.request("GET", path, headers=headers)
-                response = conn.getresponse()
-                response.read()
-                conn.close()
-            except OSError as exc:
-                bad.append(type(exc).__name__)
-                continue
-            if response.status != 200:
-                bad.append(f"HTTP {response.status}")
-                continue
-            mine.append((time.perf_counter() - started) * 1000)
-        with lock:
-            latencies.extend(mine)
-            errors.extend(bad)
-
-    threads = [threading.Thread(target=run) for _ in range(concurrency)]
-    begun = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    out.put((latencies, errors, time.perf_counter() - begun))
-
-
-def load_loop(port: int, path: str, headers: dict[str, str], seconds: float, concurrency: int) -> dict[str, Any]:
-    ctx = mp.get_context("spawn")
-    out = ctx.Queue()
-    proc = ctx.Process(target=_client_loop, args=(port, path, headers, seconds, concurrency, out))
-    proc.start()
-    latencies, errors, wall = out.get()
-    proc.join()
-    latencies.sort()
-    n = len(latencies)
-    return {
-        "requests": n,
-        "errors": len(errors),
-        "error_kinds": sorted(set(errors))[:5],
-        "rps": n / wall if wall else 0.0,
-        "p50": latencies[n // 2] if n else float("nan"),
-        "p99": latencies[max(0, int(n * 0.99) - 1)] if n else float("nan"),
-    }
-
-
-def _cpu(pid: int) -> float:
-    """CPU seconds (user + system) a process has used so far; 0 when it is gone."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def _children(parent: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == parent:
-                    found.append(int(entry.name))
-            except (OSError, IndexError, ValueError):
-                continue
-    return found
-
-
-def cpu_snapshot(server: int, url: str) -> dict[str, dict[int, float]]:
-    """CPU used so far by the gunicorn master and workers, and by the database's backends: on a
-    shared machine the CPU time per request says more than the wall-clock rate."""
-    import psycopg
-
-    with psycopg.connect(url) as conn:
-        backends = [
-            row[0]
-            for row in conn.execute(
-                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
-            )
-        ]
-    return {
-        "app": {pid: _cpu(pid) for pid in [server, *_children(server)]},
-        "db": {pid: _cpu(pid) for pid in backends},
-    }
-
-
 def get(port: int, path: str, headers: dict[str, str]) -> tuple[int, bytes]:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     conn.request("GET", path, headers=headers)
@@ -269,24 +170,15 @@ def main() -> None:
         )
         for _ in range(args.workers * 2):  # every worker connected and warm
             get(port, path, headers)
-        before = cpu_snapshot(proc.pid, url)
+        before = server_cpu(proc.pid, url)
         result = load_loop(port, path, headers, args.seconds, args.concurrency)
-        after = cpu_snapshot(proc.pid, url)
-        used = {
-            side: sum(after[side][pid] - before[side].get(pid, 0.0) for pid in after[side]) for side in ("app", "db")
-        }
-        per_request = {side: 1000 * used[side] / max(1, result["requests"]) for side in used}
-        cores = os.cpu_count() or 1
-        capacity = cores * 1000 / max(0.001, per_request["app"] + per_request["db"])
-        load = os.getloadavg()[0]
+        after = server_cpu(proc.pid, url)
         print(
             f"{args.concurrency} client threads, {args.seconds:.0f} s: {result['requests']} OK, {result['errors']} errors "
             f"{result['error_kinds'] or ''}\n"
             f"  throughput {result['rps']:.1f} req/s  (target ≥ {TARGET_RPS:.0f})  {verdict(result['rps'], TARGET_RPS, False)}\n"
             f"  latency p50 {result['p50']:.0f} ms, p99 {result['p99']:.0f} ms\n"
-            f"  CPU per request: {per_request['app']:.1f} ms gunicorn + {per_request['db']:.1f} ms PostgreSQL → "
-            f"≈ {capacity:.0f} req/s if this machine's {cores} cores served only this "
-            f"(load average now {load:.1f})"
+            f"  {cpu_per_request(before, after, result['requests'])}"
         )
         if result["errors"]:
             raise SystemExit("errors during the run: the figures above are not valid")
