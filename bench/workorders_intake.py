@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing as mp
+import os
 import time
 
-from _common import verdict
+from _common import process_cpu, verdict
 from _wo_generate import _setup, ensure
 
 TARGET_PER_S = 300.0
@@ -29,6 +30,7 @@ def writer(url: str, index: int, count: int, barrier, out) -> None:  # noqa: ANN
     import random
 
     from django.db import connection
+    from django.test.utils import CaptureQueriesContext
 
     from jingwu.core import context
     from jingwu.core.audit import _lane_for_writer
@@ -43,7 +45,11 @@ def writer(url: str, index: int, count: int, barrier, out) -> None:  # noqa: ANN
     categories = {c.code: c for c in Category.objects.filter(code__in=CATEGORIES)}
     rng = random.Random(index)
     connection.ensure_connection()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        backend = cursor.fetchone()[0]
     barrier.wait()
+    cpu_before = (process_cpu(os.getpid()), process_cpu(backend))
     started = time.perf_counter()
     latencies = []
     with context.acting(origin="bench"):
@@ -60,7 +66,18 @@ def writer(url: str, index: int, count: int, barrier, out) -> None:  # noqa: ANN
                 intake_unit=brigade,
             )
             latencies.append((time.perf_counter() - t0) * 1000)
-    out.put((index, started, time.perf_counter(), latencies, _lane_for_writer()))
+        finished = time.perf_counter()
+        cpu = (process_cpu(os.getpid()) - cpu_before[0], process_cpu(backend) - cpu_before[1])
+        with CaptureQueriesContext(connection) as queries:  # the statements of one more intake (not timed)
+            services.work_order_intake(
+                actor=leader,
+                category=categories["help"],
+                content=f"基准测试诉求:语句计数{index}",
+                citizen_phone="13900000000",
+                address=f"达拉特旗树林召镇计数{index}号",
+                intake_unit=brigade,
+            )
+    out.put((index, started, finished, latencies, _lane_for_writer(), cpu, len(queries)))
 
 
 def main() -> None:
@@ -86,6 +103,14 @@ def main() -> None:
     rate = total / (last - first)
     lanes = sorted(r[4] for r in results)
     print(f"{args.writers} writers × {args.orders_each} = {total} 工单 orders in {last - first:.2f} s")
+    app_cpu = sum(r[5][0] for r in results) * 1000 / total
+    db_cpu = sum(r[5][1] for r in results) * 1000 / total
+    capacity = (os.cpu_count() or 1) * 1000 / max(0.001, app_cpu + db_cpu)
+    print(
+        f"  CPU per intake: {app_cpu:.1f} ms Python + {db_cpu:.1f} ms PostgreSQL, {results[0][6]} statements "
+        f"→ ≈ {capacity:.0f}/s if this machine's {os.cpu_count()} cores served only this "
+        f"(load average now {os.getloadavg()[0]:.1f})"
+    )
     print(f"  latency per intake: median {lat[len(lat) // 2]:.1f} ms, p99 {lat[int(len(lat) * 0.99) - 1]:.1f} ms")
     print(
         f"  audit lane each writer ended on: {lanes} ({len(set(lanes))} distinct; a writer whose lane is held "

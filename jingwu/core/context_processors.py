@@ -4,14 +4,15 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from .navigation import navigation_for
+from .navigation import navigation_html
 
 
 def shell(request: HttpRequest) -> dict[str, Any]:
+    """The sidebar, already rendered (``navigation_html`` keeps it per role set and active entry)."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    return {"nav_groups": navigation_for(user, request.path)}
+    return {"nav_html": navigation_html(user, request.path)}
 
 
 def notifications(request: HttpRequest) -> dict[str, Any]:

@@ -5,12 +5,19 @@ A module adds its entries here when it exists; nothing links to a page that is n
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
-from django.urls import NoReverseMatch, reverse
+from django.template.loader import render_to_string
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils.functional import Promise
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+from jingwu.org.roles import ROLES
 
 
 @dataclass
@@ -73,12 +80,69 @@ def _groups() -> list[NavGroup]:
 
 
 def navigation_for(user: Any, path: str) -> list[NavGroup]:
+    """The entries ``user`` may open, the one ``path`` lies under marked active (fresh objects)."""
+    groups = _entries_for(user)
+    active = _active_url(groups, path)
+    return [
+        NavGroup(group.label, [dataclasses.replace(item, active=item.url == active) for item in group.items])
+        for group in groups
+    ]
+
+
+def navigation_html(user: Any, path: str) -> str:
+    """The rendered sidebar of ``base.html``. Built once per role set, language and active entry:
+    what a user sees depends on their roles alone (read fresh with every request), so a changed role
+    is a different key and nothing needs invalidating."""
+    groups = _entries_for(user)
+    key = (_roles_key(user), get_language(), _active_url(groups, path))
+    if key[0] is None:
+        return _render(navigation_for(user, path))
+    html = _HTML.get(key)
+    if html is None:
+        if len(_HTML) >= HTML_CACHE_SIZE:
+            _HTML.clear()
+        html = _HTML[key] = _render(navigation_for(user, path))
+    return html
+
+
+HTML_CACHE_SIZE = 2048
+_HTML: dict[Any, str] = {}
+
+
+def _render(groups: list[NavGroup]) -> str:
+    return render_to_string("_navigation.html", {"nav_groups": groups})
+
+
+def _roles_key(user: Any) -> tuple[Any, ...] | None:
+    """What the visible entries depend on: the user's roles (and where URLs are rooted)."""
+    if not hasattr(user, "role_codes"):
+        return None
+    return (frozenset(user.role_codes()), get_script_prefix(), get_urlconf())
+
+
+def _entries_for(user: Any) -> tuple[NavGroup, ...]:
+    key = _roles_key(user)
+    if key is None:
+        return _entries(user.has_cap)
+    return _entries_of_roles(*key)
+
+
+@lru_cache(maxsize=256)
+def _entries_of_roles(roles: frozenset[str], script_prefix: str, urlconf: Any) -> tuple[NavGroup, ...]:
+    caps: set[str] = set()
+    for code in roles:
+        if code in ROLES:
+            caps |= ROLES[code].capabilities
+    return _entries(caps.__contains__)
+
+
+def _entries(has_cap: Callable[[str], bool]) -> tuple[NavGroup, ...]:
     out = []
-    partner = user.has_cap("cases.partner")  # a partner-agency account sees only its own pages
+    partner = has_cap("cases.partner")  # a partner-agency account sees only its own pages
     for group in _groups():
         items = []
         for item in group.items:
-            if item.capability and not user.has_cap(item.capability):
+            if item.capability and not has_cap(item.capability):
                 continue
             if partner != item.partner:
                 continue
@@ -86,12 +150,19 @@ def navigation_for(user: Any, path: str) -> list[NavGroup]:
                 item.url = reverse(item.url_name)
             except NoReverseMatch:
                 continue
-            item.active = item.url == path or (item.url != "/" and path.startswith(item.url))
             items.append(item)
         if items:
             out.append(NavGroup(group.label, items))
-    # Nested URLs (/cases/ and /cases/incidents/): only the longest matching entry is active.
-    active = [item for group in out for item in group.items if item.active]
-    for item in active:
-        item.active = len(item.url) == max(len(other.url) for other in active)
-    return out
+    return tuple(out)
+
+
+def _active_url(groups: Iterable[NavGroup], path: str) -> str | None:
+    """The longest entry URL that is ``path`` or a prefix of it (nested URLs: /cases/ and
+    /cases/incidents/ — only the longer is active); "/" only for the home page itself."""
+    best: str | None = None
+    for group in groups:
+        for item in group.items:
+            url = item.url
+            if (url == path or (url != "/" and path.startswith(url))) and (best is None or len(url) > len(best)):
+                best = url
+    return best

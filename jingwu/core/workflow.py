@@ -35,6 +35,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import OperationalError, connections, models, router, transaction
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy
 
 from . import audit
@@ -71,7 +72,7 @@ class Transition:
     ``target`` ``None`` keeps the state (an event such as 催办 that changes nothing else)."""
 
     name: str
-    label: str
+    label: str | Promise  # shown translated
     source: str | Sequence[str]
     target: str | None
     capability: str | None = None  # the actor must hold a role carrying it (and see the object through it)
@@ -170,8 +171,18 @@ def _visible(obj: models.Model, actor: Any, capability: str | None) -> bool:
     return manager.visible_to(actor, capability).filter(pk=obj.pk).exists()
 
 
-def check(obj: models.Model, transition: Transition, actor: Any, payload: dict[str, Any] | None = None) -> None:
-    """Raise :class:`TransitionNotAllowed` unless ``actor`` may perform ``transition`` on ``obj`` now."""
+def check(
+    obj: models.Model,
+    transition: Transition,
+    actor: Any,
+    payload: dict[str, Any] | None = None,
+    *,
+    in_scope: bool = False,
+) -> None:
+    """Raise :class:`TransitionNotAllowed` unless ``actor`` may perform ``transition`` on ``obj`` now.
+
+    ``in_scope``: the caller has established that ``obj`` lies in the actor's scope (see
+    :func:`perform_created`); the scope query is then left out."""
     wf = workflow_of(obj)
     payload = payload or {}
     state = getattr(obj, wf.state_field)
@@ -187,7 +198,7 @@ def check(obj: models.Model, transition: Transition, actor: Any, payload: dict[s
         raise TransitionNotAllowed("该操作需要登录用户 / this transition needs a signed-in user", code="actor")
     if not getattr(actor, "is_authenticated", False) or not getattr(actor, "is_active", True):
         raise TransitionNotAllowed("该操作需要登录用户 / this transition needs a signed-in user", code="actor")
-    if transition.scoped and not _visible(obj, actor, transition.capability):
+    if transition.scoped and not in_scope and not _visible(obj, actor, transition.capability):
         raise TransitionNotAllowed("对象不在您的数据权限范围内 / the object is outside your data scope", code="scope")
     if transition.capability and not actor.has_cap(transition.capability):
         raise TransitionNotAllowed(
@@ -294,26 +305,86 @@ def _perform_once(
             changed += list(transition.effect(locked, actor, payload) or ())
         update_fields = list(dict.fromkeys([*changed, *_auto_now_fields(model)]))
         locked.save(update_fields=update_fields)
-        event = TransitionEvent.objects.create(
-            object_type=model._meta.label_lower,
-            object_id=str(obj.pk),
-            transition=transition.name,
-            from_state=before,
-            to_state=after,
-            actor=actor,
-            occurred_at=timezone.now(),
-            reason=reason,
-            payload=audit._jsonable(payload),
-        )
-        audit.record(
-            f"workflow.{model._meta.model_name}.{transition.name}",
-            obj=locked,
-            actor=actor,
-            changes={wf.state_field: [before, after], "reason": reason, "payload": payload, "event": event.pk},
-        )
+        event = _record(locked, wf, transition, before, after, actor=actor, reason=reason, payload=payload)
     for name in update_fields:
         f = model._meta.get_field(name)
         setattr(obj, f.attname, getattr(locked, f.attname))  # type: ignore[union-attr]
+    return event
+
+
+def perform_created(
+    obj: models.Model,
+    transition_name: str,
+    *,
+    actor: Any,
+    in_scope: bool,
+    reason: str = "",
+    payload: dict[str, Any] | None = None,
+) -> TransitionEvent:
+    """The first transition of an object the caller has just inserted in the current transaction
+    (受理 of a new work order): the same checks, event row and audit row as :func:`perform`, without
+    re-reading what was just written.
+
+    No other transaction can see, lock or change a row this one inserted and has not committed, so
+    the row is not re-read ``FOR UPDATE`` and ``obj`` is the row. ``in_scope=True`` says the caller
+    checked that the actor may place the object where it is (``require_unit_in_scope`` on its unit
+    with the transition's capability); ``False`` checks it with the usual query. A transition that
+    keeps the state and has no effect saves nothing. Later transitions go through :func:`perform`."""
+    wf = workflow_of(obj)
+    transition = wf.get(transition_name)
+    reason = (reason or "").strip()
+    if transition.reason_required and not reason:
+        raise ValidationError(
+            {"reason": f"“{transition.label}”必须填写原因 / a reason is required to {transition.name}"}
+        )
+    payload = dict(payload or {})
+    model = type(obj)
+    if obj.pk is None or not transaction.get_connection(router.db_for_write(model)).in_atomic_block:
+        raise ImproperlyConfigured("perform_created needs an object inserted in the current transaction")
+    check(obj, transition, actor, payload, in_scope=in_scope)
+    before = getattr(obj, wf.state_field)
+    after = transition.target if transition.target is not None else before
+    changed: list[str] = []
+    if after != before:
+        setattr(obj, wf.state_field, after)
+        changed.append(wf.state_field)
+    if transition.effect is not None:
+        changed += list(transition.effect(obj, actor, payload) or ())
+    if changed:
+        obj.save(update_fields=list(dict.fromkeys([*changed, *_auto_now_fields(model)])))
+    return _record(obj, wf, transition, before, after, actor=actor, reason=reason, payload=payload)
+
+
+def _record(
+    obj: models.Model,
+    wf: Workflow,
+    transition: Transition,
+    before: str,
+    after: str,
+    *,
+    actor: Any,
+    reason: str,
+    payload: dict[str, Any],
+) -> TransitionEvent:
+    """The transition's event row and its audit row (in the caller's transaction)."""
+    model = type(obj)
+    event = TransitionEvent.objects.create(
+        object_type=model._meta.label_lower,
+        object_id=str(obj.pk),
+        transition=transition.name,
+        from_state=before,
+        to_state=after,
+        actor=actor,
+        occurred_at=timezone.now(),
+        reason=reason,
+        payload=audit._jsonable(payload),
+    )
+    audit.record(
+        f"workflow.{model._meta.model_name}.{transition.name}",
+        obj=obj,
+        actor=actor,
+        changes={wf.state_field: [before, after], "reason": reason, "payload": payload, "event": event.pk},
+    )
     return event
 
 

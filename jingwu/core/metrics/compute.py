@@ -20,6 +20,7 @@ from django.db import models
 from django.db.models import QuerySet
 from django.db.models.functions import Substr, TruncMonth
 
+from .combined import SideValues, leaves, side_values
 from .definitions import DISPLAY_TZ, Figure, Metric, Number, Period, get
 
 
@@ -99,6 +100,22 @@ def _aggregate(metric: Metric, which: str, unit: Any, period: Period, user: Any)
     return value if value is not None else 0
 
 
+def _total(metric: Metric, which: str, unit: Any, period: Period, user: Any) -> dict[Any, Number] | None:
+    value = _aggregate(metric, which, unit, period, user)
+    return None if value is None else {None: value}
+
+
+def _total_figure(metric: Metric, unit: Any, period: Period, values: SideValues) -> Figure:
+    if metric.is_composite:
+        parts = {n: _total_figure(get(n), unit, period, values) for n, _ in metric.components}
+        return _combine(metric, unit, period, parts)
+    sides = {}
+    for which, by_bucket in values[metric.name].items():
+        value = None if by_bucket is None else by_bucket[None]
+        sides[which] = None if by_bucket is None else (0 if value is None else value)
+    return _figure(metric, unit, period, sides["numerator"], sides["denominator"])
+
+
 def _figure(metric: Metric, unit: Any, period: Period, numerator: Number | None, denominator: Number | None) -> Figure:
     figure = Figure(
         metric=metric.name,
@@ -150,9 +167,17 @@ def compute(name: str, unit: Any, start: dt.date | str, end: dt.date | str, *, u
     metric = get(name)
     period = Period.of(start, end)
     _check_unit(metric, unit, user)
-    if metric.is_composite:
-        parts = {n: compute(n, unit, period.start, period.end, user=user) for n, _ in metric.components}
-        return _combine(metric, unit, period, parts)
+    if metric.is_composite:  # every side of every component, in one query per kind of base rows
+        for capability in dict.fromkeys(m.capability for m in leaves(metric)):
+            _check_unit(next(m for m in leaves(metric) if m.capability == capability), unit, user)
+        values = side_values(
+            leaves(metric),
+            lambda m: base_rows(m, unit, period, user),
+            period,
+            None,
+            lambda m, which: _total(m, which, unit, period, user),
+        )
+        return _total_figure(metric, unit, period, values)
     numerator = _aggregate(metric, "numerator", unit, period, user)
     denominator = _aggregate(metric, "denominator", unit, period, user)
     return _figure(metric, unit, period, numerator, denominator)
@@ -212,17 +237,35 @@ def _grouped(
 
 
 def _child_figures(metric: Metric, parent: Any, children: list[Any], period: Period, user: Any) -> dict[int, Figure]:
-    if metric.is_composite:
-        parts = {n: _child_figures(get(n), parent, children, period, user) for n, _ in metric.components}
-        return {c.pk: _combine(metric, c, period, {n: parts[n][c.pk] for n in parts}) for c in children}
+    """Every child's figure: the sides of all the metric's components in as few grouped queries as
+    their base rows allow (:mod:`.combined`), then composites weighted per child."""
     prefix_len = len(children[0].path) if children else 0
-    numerators = _grouped(metric, "numerator", parent, period, user, prefix_len) or {}
-    denominators = _grouped(metric, "denominator", parent, period, user, prefix_len)
+
+    def group(m: Metric, qs: QuerySet[Any]) -> tuple[QuerySet[Any], str]:
+        return qs.annotate(_b=Substr(m.unit_path_lookup(), 1, prefix_len)).values("_b"), "_b"
+
+    values = side_values(
+        leaves(metric),
+        lambda m: base_rows(m, parent, period, user),
+        period,
+        group,
+        lambda m, which: _grouped(m, which, parent, period, user, prefix_len),
+    )
+    return _figures_from(metric, children, period, values)
+
+
+def _figures_from(metric: Metric, units: list[Any], period: Period, values: SideValues) -> dict[int, Figure]:
+    """Figures per unit from side values keyed by unit path (composites weighted from their parts)."""
+    if metric.is_composite:
+        parts = {n: _figures_from(get(n), units, period, values) for n, _ in metric.components}
+        return {u.pk: _combine(metric, u, period, {n: parts[n][u.pk] for n in parts}) for u in units}
+    numerators = values[metric.name]["numerator"] or {}
+    denominators = values[metric.name]["denominator"]
     out = {}
-    for child in children:
-        num = numerators.get(child.path) or 0
-        den = None if denominators is None else (denominators.get(child.path) or 0)
-        out[child.pk] = _figure(metric, child, period, num, den)
+    for unit in units:
+        num = numerators.get(unit.path) or 0
+        den = None if denominators is None else (denominators.get(unit.path) or 0)
+        out[unit.pk] = _figure(metric, unit, period, num, den)
     return out
 
 
@@ -237,7 +280,8 @@ def rank(
 ) -> list[RankRow]:
     """The parent's child units ordered by the figure, highest first ("—" last; ties share a place).
 
-    One grouped query per side, whatever the number of children. ``kinds`` picks the child unit
+    One grouped query for all sides of the components that share base rows (see :mod:`.combined`),
+    whatever the number of children. ``kinds`` picks the child unit
     kinds (default: every kind but 党支部, which is ranked only when asked for)."""
     metric = get(name)
     period = Period.of(start, end)

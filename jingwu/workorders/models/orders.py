@@ -465,7 +465,12 @@ class WorkOrder(models.Model):
             _t("urge", _("催办"), source=_OPEN, target=None, capability=Cap.WORKORDER_SUPERVISE, by_system=True),
             # Sign-for watch (jobs: workorders.sign_reminders): only the system performs these.
             _t(
-                "sign_remind", _("签收提醒"), source=_OPEN, target=None, capability=Cap.WORKORDER_SUPERVISE, by_system=True
+                "sign_remind",
+                _("签收提醒"),
+                source=_OPEN,
+                target=None,
+                capability=Cap.WORKORDER_SUPERVISE,
+                by_system=True,
             ),
             _t(
                 "sign_overdue",

@@ -11,7 +11,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from jingwu.core import audit
+from jingwu.core import audit, workflow
 from jingwu.core.attachments.services import atomic as atomic_with_files
 from jingwu.core.attachments.services import attach
 from jingwu.core.crypto import blind_index
@@ -137,7 +137,15 @@ def work_order_intake(
                     OrderSource.objects.create(order=order, source=source, number=source_number)
         except IntegrityError:
             raise ValidationError({"source_number": "来源编号已存在 / this source number already exists"}) from None
-        perform(order, "intake", actor=actor, source=source, source_number=source_number, category=category.code)
+        # The row was inserted just above in this transaction: nothing to re-read or lock, and the
+        # unit's scope was checked (check_scope) before the insert.
+        workflow.perform_created(
+            order,
+            "intake",
+            actor=actor,
+            in_scope=True,
+            payload={"source": source, "source_number": source_number, "category": category.code},
+        )
         if accused_unit is not None:
             _route_to_discipline(order, actor, accused_unit, received_at)
         attach(actor=actor, owner=order, files=attachments, stage="intake")  # checked by content; all or nothing

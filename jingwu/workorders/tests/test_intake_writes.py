@@ -1,0 +1,84 @@
+"""Intake writes the order, its 受理 event and its audit row without re-reading what it wrote, and the
+repeat search still finds only what the operator may see (the phone and address indexes first)."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from jingwu.core import audit, workflow
+from jingwu.core.models import AuditLog, TransitionEvent
+from jingwu.core.workflow import TransitionNotAllowed
+from jingwu.workorders import services
+from jingwu.workorders.models import WorkOrder
+
+from .helpers import category, make_order, t
+
+pytestmark = pytest.mark.django_db
+
+
+def intake(org, **extra):
+    fields = {
+        "actor": org.leader,
+        "category": category("help"),
+        "content": "幸福小区门口机动车乱停放堵塞通道",
+        "citizen_phone": "13900000001",
+        "address": "幸福路88号",
+        "received_at": t("2023-05-08 09:00"),
+        "intake_unit": org.brigade,
+        **extra,
+    }
+    return services.work_order_intake(**fields)
+
+
+def test_intake_event_and_audit_row(org):
+    with CaptureQueriesContext(connection) as queries:
+        order = intake(org, source_number="12345-0001", source=WorkOrder.Source.HOTLINE).order
+    event = TransitionEvent.objects.get(object_id=str(order.pk))
+    assert (event.object_type, event.transition, event.from_state, event.to_state) == (
+        "workorders.workorder",
+        "intake",
+        "received",
+        "received",
+    )
+    assert event.actor == org.leader
+    assert event.payload == {"source": "hotline_import", "source_number": "12345-0001", "category": "help"}
+    log = AuditLog.objects.get(event="workflow.workorder.intake")
+    assert log.object_id == str(order.pk) and log.object_repr == f"{order.number} {category('help').name}"
+    assert log.changes == {
+        "state": ["received", "received"],
+        "reason": "",
+        "payload": {"source": "hotline_import", "source_number": "12345-0001", "category": "help"},
+        "event": event.pk,
+    }
+    assert audit.verify() == []
+    order_sql = [q["sql"] for q in queries.captured_queries if "workorders_workorder" in q["sql"]]
+    # one INSERT of the order, then only the repeat search (ids by phone/address; nothing matched)
+    assert [q.split()[0] for q in order_sql] == ["INSERT", "SELECT"]
+    assert WorkOrder.objects.get(pk=order.pk).state == WorkOrder.State.RECEIVED
+
+
+def test_later_transitions_still_lock_and_check(org):
+    order = intake(org).order
+    stale = WorkOrder.objects.get(pk=order.pk)
+    services.work_order_dispatch(actor=org.leader, order=order, unit=org.squadron_a)
+    with pytest.raises(TransitionNotAllowed) as info:  # a copy loaded before the dispatch: refused
+        workflow.perform(stale, "intake", actor=org.leader)
+    assert info.value.code == "stale"
+    assert WorkOrder.objects.get(pk=order.pk).state == WorkOrder.State.DISPATCHED
+
+
+def test_repeat_search_finds_visible_matches_only(org):
+    first = intake(org).order
+    other_squadron = make_order(org.squadron_b, received_at=t("2023-05-07 09:00"))
+    WorkOrder.objects.filter(pk=other_squadron.pk).update(phone_index=first.phone_index)
+    merged = intake(org, content="幸福小区门口机动车乱停放", received_at=t("2023-05-08 10:00")).order
+    WorkOrder.objects.filter(pk=merged.pk).update(state=WorkOrder.State.MERGED, merged_into=first)
+
+    # 甲中队's lead sees neither the brigade's orders nor 乙中队's: nothing to show
+    assert intake(org, actor=org.lead_a, intake_unit=org.squadron_a).candidates == []
+    by_leader = intake(org, received_at=t("2023-05-09 09:00")).candidates
+    found = {(c.order.pk, c.reason) for c in by_leader}
+    assert (first.pk, "phone") in found and (other_squadron.pk, "phone") in found
+    assert merged.pk not in {pk for pk, _ in found}  # merged orders are never offered
