@@ -32,12 +32,11 @@ import sys
 import time
 from pathlib import Path
 
-from _common import PG_BASE, RESULTS, ROOT, reset_database
+from _common import PG_BASE, RESULTS, ROOT, load_loop, reset_database
 from _wo_generate import _psql, ensure
 from workorders_http import (
     DEFAULT_PATH,
     free_port,
-    load_loop,
     report,
     session_cookie,
     start_gunicorn,

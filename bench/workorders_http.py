@@ -15,17 +15,15 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import multiprocessing as mp
 import os
 import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
-from _common import RESULTS, ROOT, cpu_per_request, server_cpu, verdict
+from _common import RESULTS, ROOT, cpu_per_request, load_loop, server_cpu, verdict
 from _wo_generate import BENCH_ENV, _setup, ensure
 
 TARGET_RPS = 100.0
@@ -50,79 +48,6 @@ def wait_for_port(port: int, proc: subprocess.Popen, timeout: float = 60.0) -> N
         except OSError:
             time.sleep(0.3)
     raise SystemExit(f"服务器未在 {timeout:.0f} s 内就绪 / the server did not start")
-
-
-def _client_loop(port: int, path: str, headers: dict[str, str], seconds: float, concurrency: int, out) -> None:  # noqa: ANN001
-    """Runs in the second process: ``concurrency`` threads request ``path`` until the time is up
-    (after a warm-up round in which every server worker has loaded the application)."""
-    warm = [threading.Thread(target=_get, args=(port, path, headers)) for _ in range(concurrency * 2)]
-    for t in warm:
-        t.start()
-    for t in warm:
-        t.join()
-    stop = time.monotonic() + seconds
-    latencies: list[float] = []
-    errors: list[str] = []
-    lock = threading.Lock()
-
-    def run() -> None:
-        mine, bad = [], []
-        while time.monotonic() < stop:
-            started = time.perf_counter()
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-                conn.request("GET", path, headers=headers)
-                response = conn.getresponse()
-                response.read()
-                conn.close()
-                if response.status != 200:
-                    bad.append(f"HTTP {response.status}")
-                    continue
-            except OSError as exc:
-                bad.append(type(exc).__name__)
-                continue
-            mine.append((time.perf_counter() - started) * 1000)
-        with lock:
-            latencies.extend(mine)
-            errors.extend(bad)
-
-    threads = [threading.Thread(target=run) for _ in range(concurrency)]
-    begun = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    out.put((latencies, errors, time.perf_counter() - begun))
-
-
-def _get(port: int, path: str, headers: dict[str, str]) -> None:
-    try:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        conn.request("GET", path, headers=headers)
-        conn.getresponse().read()
-        conn.close()
-    except OSError:
-        pass
-
-
-def load_loop(port: int, path: str, headers: dict[str, str], seconds: float, concurrency: int) -> dict[str, float]:
-    """Measure from a second process; returns rps, p50, p99, errors."""
-    ctx = mp.get_context("spawn")
-    out = ctx.Queue()
-    proc = ctx.Process(target=_client_loop, args=(port, path, headers, seconds, concurrency, out))
-    proc.start()
-    latencies, errors, wall = out.get()
-    proc.join()
-    latencies.sort()
-    n = len(latencies)
-    return {
-        "requests": n,
-        "errors": len(errors),
-        "error_kinds": sorted(set(errors))[:5],
-        "rps": n / wall if wall else 0.0,
-        "p50": latencies[n // 2] if n else float("nan"),
-        "p99": latencies[max(0, int(n * 0.99) - 1)] if n else float("nan"),
-    }
 
 
 def report(label: str, result: dict) -> None:  # noqa: ANN001
