@@ -29,6 +29,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -246,8 +247,10 @@ def perform(
     actor: Any,
     reason: str = "",
     payload: dict[str, Any] | None = None,
+    at: datetime | None = None,
 ) -> TransitionEvent:
-    """Perform one transition in one transaction; return its event row.
+    """Perform one transition in one transaction; return its event row, dated now (or ``at``: only
+    for a first step whose business time is known and earlier than anything after it).
 
     Locks the row (``select_for_update``; on SQLite the IMMEDIATE transaction serialises writers)
     and works on the freshly read row, so a state changed by someone else since ``obj`` was loaded
@@ -267,7 +270,7 @@ def perform(
     pause = 0.01
     while True:
         try:
-            return _perform_once(obj, wf, transition, actor=actor, reason=reason, payload=payload)
+            return _perform_once(obj, wf, transition, actor=actor, reason=reason, payload=payload, at=at)
         except OperationalError as exc:
             # SQLite's shared-cache mode (in-memory databases) reports a competing writer at once
             # instead of waiting as busy_timeout does for files: wait and retry the whole
@@ -284,7 +287,14 @@ def perform(
 
 
 def _perform_once(
-    obj: models.Model, wf: Workflow, transition: Transition, *, actor: Any, reason: str, payload: dict[str, Any]
+    obj: models.Model,
+    wf: Workflow,
+    transition: Transition,
+    *,
+    actor: Any,
+    reason: str,
+    payload: dict[str, Any],
+    at: datetime | None,
 ) -> TransitionEvent:
     model = type(obj)
     with transaction.atomic():
@@ -305,7 +315,7 @@ def _perform_once(
             changed += list(transition.effect(locked, actor, payload) or ())
         update_fields = list(dict.fromkeys([*changed, *_auto_now_fields(model)]))
         locked.save(update_fields=update_fields)
-        event = _record(locked, wf, transition, before, after, actor=actor, reason=reason, payload=payload)
+        event = _record(locked, wf, transition, before, after, actor=actor, reason=reason, payload=payload, at=at)
     for name in update_fields:
         f = model._meta.get_field(name)
         setattr(obj, f.attname, getattr(locked, f.attname))  # type: ignore[union-attr]
@@ -320,6 +330,7 @@ def perform_created(
     in_scope: bool,
     reason: str = "",
     payload: dict[str, Any] | None = None,
+    at: datetime | None = None,
 ) -> TransitionEvent:
     """The first transition of an object the caller has just inserted in the current transaction
     (受理 of a new work order): the same checks, event row and audit row as :func:`perform`, without
@@ -352,7 +363,7 @@ def perform_created(
         changed += list(transition.effect(obj, actor, payload) or ())
     if changed:
         obj.save(update_fields=list(dict.fromkeys([*changed, *_auto_now_fields(model)])))
-    return _record(obj, wf, transition, before, after, actor=actor, reason=reason, payload=payload)
+    return _record(obj, wf, transition, before, after, actor=actor, reason=reason, payload=payload, at=at)
 
 
 def _record(
@@ -365,6 +376,7 @@ def _record(
     actor: Any,
     reason: str,
     payload: dict[str, Any],
+    at: datetime | None = None,
 ) -> TransitionEvent:
     """The transition's event row and its audit row (in the caller's transaction)."""
     model = type(obj)
@@ -375,7 +387,7 @@ def _record(
         from_state=before,
         to_state=after,
         actor=actor,
-        occurred_at=timezone.now(),
+        occurred_at=at or timezone.now(),
         reason=reason,
         payload=audit._jsonable(payload),
     )

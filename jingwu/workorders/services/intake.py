@@ -145,6 +145,9 @@ def work_order_intake(
             actor=actor,
             in_scope=True,
             payload={"source": source, "source_number": source_number, "category": category.code},
+            # 受理 is dated when the demand came in (a 12345 import keeps the platform's time); later
+            # steps are dated when they are recorded, so the timeline never shows them out of order.
+            at=order.received_at,
         )
         if accused_unit is not None:
             _route_to_discipline(order, actor, accused_unit, received_at)

@@ -82,3 +82,13 @@ def test_repeat_search_finds_visible_matches_only(org):
     found = {(c.order.pk, c.reason) for c in by_leader}
     assert (first.pk, "phone") in found and (other_squadron.pk, "phone") in found
     assert merged.pk not in {pk for pk, _ in found}  # merged orders are never offered
+
+
+def test_the_intake_step_is_dated_when_the_demand_came_in_and_later_steps_when_recorded(org):
+    order = intake(org, received_at=t("2023-05-08 09:00")).order  # e.g. a 12345 order imported days later
+    services.work_order_dispatch(actor=org.leader, order=order, unit=org.squadron_a)
+    events = list(TransitionEvent.objects.filter(object_id=str(order.pk)).order_by("occurred_at", "id"))
+    assert [e.transition for e in events] == ["intake", "dispatch"]
+    assert events[0].occurred_at == t("2023-05-08 09:00")
+    assert events[1].occurred_at > events[0].occurred_at  # recorded now: never before the intake
+    assert AuditLog.objects.filter(event="workflow.workorder.intake").latest("id").occurred_at > events[0].occurred_at
