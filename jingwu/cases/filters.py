@@ -6,19 +6,18 @@ import datetime as dt
 from typing import Any
 
 import django_filters
-from django import forms
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from jingwu.core.calendar import TZ
-from jingwu.core.widgets import FastSelect
+from jingwu.core.widgets import FastCheckboxInput, FastDateInput, FastNumberInput, FastSelect, FastTextInput
 
 from . import filter_choices
 from .filter_choices import category_prefix
 from .models import Case, Incident, IncidentCategory
 
-DATE = forms.DateInput(attrs={"type": "date", "class": "form-control"})
+DATE = FastDateInput(attrs={"type": "date", "class": "form-control"})
 
 
 def _day_start(day: dt.date) -> dt.datetime:
@@ -33,7 +32,7 @@ class _ScopedUnitFilterSet(django_filters.FilterSet):
         label=_("单位"), method="filter_unit", widget=FastSelect(attrs={"class": "form-select"})
     )
     sub = django_filters.BooleanFilter(
-        label=_("含下级单位"), method="filter_noop", widget=forms.CheckboxInput(attrs={"class": "form-check-input"})
+        label=_("含下级单位"), method="filter_noop", widget=FastCheckboxInput(attrs={"class": "form-check-input"})
     )
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
@@ -67,7 +66,7 @@ class IncidentFilter(_ScopedUnitFilterSet):
     q = django_filters.CharFilter(
         label=_("搜索"),
         method="filter_search",
-        widget=forms.TextInput(
+        widget=FastTextInput(
             attrs={"placeholder": _("警情编号/地点"), "type": "search", "class": "form-control", "autocomplete": "off"}
         ),
     )
@@ -76,7 +75,7 @@ class IncidentFilter(_ScopedUnitFilterSet):
         queryset=IncidentCategory.objects.none(),
         method="filter_category",
         empty_label=_("全部类别"),
-        widget=forms.Select(attrs={"class": "form-select"}),
+        widget=FastSelect(attrs={"class": "form-select"}),
     )
     start = django_filters.DateFilter(label=_("接警起"), method="filter_period", widget=DATE)
     end = django_filters.DateFilter(label=_("接警止"), method="filter_period", widget=DATE)
@@ -85,10 +84,10 @@ class IncidentFilter(_ScopedUnitFilterSet):
         choices=[("yes", _("已处置")), ("no", _("未处置"))],
         method="filter_disposed",
         empty_label=_("全部"),
-        widget=forms.Select(attrs={"class": "form-select"}),
+        widget=FastSelect(attrs={"class": "form-select"}),
     )
     overdue = django_filters.BooleanFilter(
-        label=_("超期"), method="filter_overdue", widget=forms.CheckboxInput(attrs={"class": "form-check-input"})
+        label=_("超期"), method="filter_overdue", widget=FastCheckboxInput(attrs={"class": "form-check-input"})
     )
 
     class Meta:
@@ -138,7 +137,7 @@ class CaseFilter(_ScopedUnitFilterSet):
     q = django_filters.CharFilter(
         label=_("搜索"),
         method="filter_search",
-        widget=forms.TextInput(
+        widget=FastTextInput(
             attrs={
                 "placeholder": _("案件编号/案件名称"),
                 "type": "search",
@@ -171,13 +170,13 @@ class CaseFilter(_ScopedUnitFilterSet):
         label=_("涉案金额下限(元)"),
         field_name="amount_involved",
         lookup_expr="gte",
-        widget=forms.NumberInput(attrs={"class": "form-control", "min": 0, "step": "0.01"}),
+        widget=FastNumberInput(attrs={"class": "form-control", "min": 0, "step": "0.01"}),
     )
     amount_max = django_filters.NumberFilter(
         label=_("涉案金额上限(元)"),
         field_name="amount_involved",
         lookup_expr="lte",
-        widget=forms.NumberInput(attrs={"class": "form-control", "min": 0, "step": "0.01"}),
+        widget=FastNumberInput(attrs={"class": "form-control", "min": 0, "step": "0.01"}),
     )
 
     class Meta:

@@ -110,6 +110,37 @@ def demo_totp_key(username: str) -> str:
     return hashlib.sha256(f"jingwu-demo-totp:{username}".encode()).hexdigest()[:40]
 
 
+OTP_DEVICE_RECHECK = 60  # seconds: how long a session trusts its "has a confirmed device" answer
+
+
+def _needs_otp_cached(request: HttpRequest, user: Any) -> bool:
+    """``needs_otp`` with the one query it makes (does the user have a confirmed device?) answered from
+    the session for ``OTP_DEVICE_RECHECK`` seconds: it was a query on every page of every user. A
+    device confirmed in another session gates this one within that time; the verified state and the
+    roles are read fresh, as ``needs_otp`` reads them."""
+    if not settings.OTP_REQUIRED or not user.is_authenticated:
+        return False
+    if getattr(user, "is_verified", lambda: False)():
+        return False
+    if otp_required_by_role(user):
+        return True
+    session = getattr(request, "session", None)
+    if session is None:
+        return needs_otp(user)
+    now = int(time.time())
+    cached = session.get("_otp_device")
+    if (
+        isinstance(cached, list)
+        and len(cached) == 3
+        and cached[0] == user.pk
+        and 0 <= now - cached[2] < OTP_DEVICE_RECHECK
+    ):
+        return bool(cached[1])
+    has_device = TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    session["_otp_device"] = [user.pk, has_device, now]
+    return has_device
+
+
 class OTPRequiredMiddleware:
     """Until the session passed TOTP, a user who needs it reaches only the TOTP pages and logout.
 
@@ -141,7 +172,7 @@ class OTPRequiredMiddleware:
             and user.is_authenticated
             and request.path not in self._allowed_paths()
             and not request.path.startswith(settings.STATIC_URL)
-            and needs_otp(user)
+            and _needs_otp_cached(request, user)
         ):
             if request.path.startswith("/api/"):
                 return JsonResponse(

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from jingwu.core.calendar import TZ, schedule_for
 from jingwu.core.deadlines import add_working_hours
-from jingwu.core.widgets import FastSelect
+from jingwu.core.widgets import FastCheckboxInput, FastDateInput, FastHiddenInput, FastSelect, FastTextInput
 from jingwu.org.filters import INDENT
 from jingwu.org.models import Unit
 from jingwu.org.roles import Cap
@@ -129,7 +129,7 @@ class WorkOrderFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         label=_("搜索"),
         method="filter_search",
-        widget=forms.TextInput(
+        widget=FastTextInput(
             attrs={
                 "placeholder": _("诉求内容/地址/工单编号"),
                 "aria-label": _("搜索诉求内容、地址或工单编号"),
@@ -151,7 +151,7 @@ class WorkOrderFilter(django_filters.FilterSet):
         empty_label=_("全部单位"),
         widget=FastSelect,
     )
-    sub = django_filters.BooleanFilter(label=_("含下级单位"), method="filter_noop", widget=forms.CheckboxInput)
+    sub = django_filters.BooleanFilter(label=_("含下级单位"), method="filter_noop", widget=FastCheckboxInput)
     deadline = django_filters.ChoiceFilter(
         label=_("时限状态"),
         choices=DEADLINE_CHOICES,
@@ -166,13 +166,13 @@ class WorkOrderFilter(django_filters.FilterSet):
         label=_("受理日期自"),
         field_name="received_at",
         method="filter_from",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=FastDateInput(attrs={"type": "date"}),
     )
     received_to = django_filters.DateFilter(
         label=_("受理日期至"),
         field_name="received_at",
         method="filter_to",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=FastDateInput(attrs={"type": "date"}),
     )
     repeat = django_filters.ChoiceFilter(
         label=_("重复件"),
@@ -188,7 +188,7 @@ class WorkOrderFilter(django_filters.FilterSet):
         label=_("排序"),
         choices=[(k, v) for k, v in SORT_LABELS.items()] + [(f"-{k}", v) for k, v in SORT_LABELS.items()],
         method="filter_order",
-        widget=forms.HiddenInput,
+        widget=FastHiddenInput,
     )
 
     class Meta:

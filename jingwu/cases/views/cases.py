@@ -16,6 +16,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.functional import cached_property
+from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
@@ -124,11 +125,49 @@ def table_rows(cases: Any) -> list[Case]:
     url = reverse("cases:case-detail", args=[marker])
     head, tail = url.split(str(marker), 1)
     rows = list(cases)
+    # get_kind_display()/get_state_display() per row translated every label of the field (Django
+    # hashes the lazy choices): the labels once per call instead.
+    labels = {
+        "kind": {value: str(label) for value, label in Case.Kind.choices},
+        "state": {value: str(label) for value, label in Case.State.choices},
+    }
     for case in rows:
         case.detail_url = f"{head}{case.pk}{tail}"  # type: ignore[attr-defined]
         case.filed_day = f"{case.filed_at.astimezone(TZ):%Y-%m-%d}" if case.filed_at else ""  # type: ignore[attr-defined]
         case.amount_text = f"{case.amount_involved:,.2f}"  # type: ignore[attr-defined]
+        case.row_html = _row_html(case, labels)  # type: ignore[attr-defined]
     return rows
+
+
+def _row_html(c: Any, labels: dict[str, dict[str, str]]) -> str:
+    """One ``<tr>`` of ``cases/_case_table.html``, built here instead of ~15 template lookups per row."""
+    unit = c.unit
+    officer = c.lead_officer if c.lead_officer_id else None
+    return format_html(
+        '<tr>\n<td><a class="fw-semibold text-decoration-none" href="{}">{}</a>\n'
+        '<div class="d-md-none font-monospace small text-muted">{}</div></td>\n'
+        '<td class="d-none d-md-table-cell font-monospace small">{}</td>\n'
+        '<td><span class="badge {}">{}</span></td>\n'
+        '<td class="d-none d-lg-table-cell small">{}</td>\n'
+        '<td class="d-none d-md-table-cell small">{}</td>\n'
+        '<td class="d-none d-lg-table-cell small">{}</td>\n'
+        '<td><span class="badge jw-case-state jw-case-state-{}">{}</span></td>\n'
+        '<td class="d-none d-md-table-cell small text-nowrap">{}</td>\n'
+        '<td class="d-none d-lg-table-cell small text-end">{}</td>\n</tr>\n',
+        c.detail_url,
+        c.title,
+        c.number,
+        c.number,
+        "jw-badge-criminal" if c.kind == "criminal" else "jw-badge-admin",
+        labels["kind"].get(c.kind, c.kind),
+        c.category.name if c.category_id else "",
+        (unit.short_name or unit.name) if unit is not None else "",
+        officer.name if officer is not None else "",
+        c.state,
+        labels["state"].get(c.state, c.state),
+        c.filed_day or "—",
+        c.amount_text,
+    )
 
 
 @require_cap(Cap.VIEW_CASE)

@@ -17,7 +17,10 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.text import add_truncation_text
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
 from jingwu.core.attachments.selectors import attachments_of
@@ -61,8 +64,31 @@ def _sort_headers(request: HttpRequest) -> dict[str, dict[str, Any]]:
             state, target = "desc", key
         else:
             state, target = "", key
-        headers[key] = {"label": label, "state": state, "url": "?" + _querystring(request, o=target, page=None)}
+        col = {"label": label, "state": state, "url": "?" + _querystring(request, o=target, page=None)}
+        col["html"] = _sort_th(col, key, SORT_CLASSES.get(key, ""))
+        headers[key] = col
     return headers
+
+
+SORT_CLASSES = {"unit": "d-none d-md-table-cell", "received": "d-none d-md-table-cell", "due": "d-none d-md-table-cell"}
+SORT_ARIA = {"asc": ' aria-sort="ascending"', "desc": ' aria-sort="descending"'}
+SORT_ICONS = {"asc": "bi-sort-up", "desc": "bi-sort-down", "": "bi-arrow-down-up opacity-50"}
+
+
+def _sort_th(col: dict[str, Any], key: str, cls: str) -> str:
+    """``org/_sort_th.html`` in Python (five includes were ~1 ms of every list request)."""
+    state = col["state"]
+    return format_html(
+        '<th scope="col"{}{}><a class="jw-sort{}" href="{}" data-sort="{}">{} '
+        '<i class="bi {}" aria-hidden="true"></i></a></th>',
+        format_html(' class="{}"', cls) if cls else "",
+        mark_safe(SORT_ARIA.get(state, "")),  # noqa: S308 - constant
+        " active" if state else "",
+        col["url"],
+        key,
+        col["label"],
+        SORT_ICONS.get(state, SORT_ICONS[""]),
+    )
 
 
 def _filtered(request: HttpRequest) -> tuple[WorkOrderFilter, Any]:
@@ -144,6 +170,10 @@ def _prepare_rows(orders: list[Any], now: Any) -> None:
     detail = reverse("workorders:detail", args=[_PK_MARK])
     tail = add_truncation_text("")  # the language's truncation mark ("…" / "..."), as truncatechars adds it
     schedules: dict[int, Any] = {}  # the unit's working calendar, looked up once per unit
+    exempted_label = gettext("免考核")
+    # get_state_display() per row translated every state's label (Django hashes the lazy choices):
+    # the labels once per request instead.
+    state_labels = {value: str(label) for value, label in WorkOrder.State.choices}
     for order in orders:
         schedule = None
         if order.completed_at is None and order.due_at is not None:  # only an open deadline needs it
@@ -158,6 +188,49 @@ def _prepare_rows(orders: list[Any], now: Any) -> None:
         order.unit_label = order.unit.short_name or order.unit.name
         order.received_text = _local(order.received_at)
         order.due_text = _local(order.due_at) or "—"
+        order.state_label = state_labels.get(order.state, order.state)
+        order.row_html = _row_html(order, exempted_label)
+
+
+def _row_html(o: Any, exempted_label: str) -> str:
+    """One ``<tr>`` of the list, built here instead of ~15 template lookups per row."""
+    exempted = format_html(' <span class="badge text-bg-light border">{}</span>', exempted_label) if o.exempted else ""
+    deadline = o.deadline or {}
+    badge_html = (
+        format_html(
+            ' <span class="badge {} jw-wo-deadline" data-state="{}">{}</span>',
+            deadline.get("css", ""),
+            deadline.get("state", ""),
+            deadline["label"],
+        )
+        if deadline.get("label")
+        else ""
+    )
+    return format_html(
+        '<tr data-number="{}">\n'
+        '<td><a class="fw-semibold text-decoration-none font-monospace small" href="{}">{}</a>\n'
+        '<div class="small text-muted d-lg-none text-truncate jw-wo-snippet">{}</div></td>\n'
+        '<td class="small">{}{}</td>\n'
+        '<td class="d-none d-lg-table-cell small jw-wo-content">{}<div class="text-muted">{}</div></td>\n'
+        '<td class="d-none d-md-table-cell small">{}</td>\n'
+        '<td><span class="badge badge-soft bg-primary-subtle text-primary-emphasis">{}</span>{}</td>\n'
+        '<td class="d-none d-md-table-cell small">{}</td>\n'
+        '<td class="d-none d-md-table-cell small">{}</td>\n'
+        "</tr>\n",
+        o.number,
+        o.detail_url,
+        o.number,
+        o.snippet,
+        o.category.name if o.category_id else "",
+        exempted,
+        o.content_short,
+        o.address_short,
+        o.unit_label,
+        o.state_label,
+        badge_html,
+        o.received_text,
+        o.due_text,
+    )
 
 
 def _cut(text: str, length: int, tail: str) -> str:
