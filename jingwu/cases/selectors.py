@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -436,20 +436,7 @@ def _people_counts(unit: Unit, period: Period, *, kind: str | None, tag: str | N
 
 def _figure(name: str, unit: Unit, period: Period, value: Any) -> Figure:
     """A figure as ``metrics.compute`` makes it (a count or sum has no denominator)."""
-    metric = metrics.get(name)
-    figure = Figure(
-        metric=metric.name,
-        label=metric.label,
-        version=metric.version,
-        kind=metric.kind,
-        unit_code=unit.code,
-        unit_name=unit.name,
-        period=period,
-        value=metric.value_of(value, None),
-        numerator=value,
-        denominator=None,
-    )
-    return replace(figure, display=metric.display(figure))
+    return metrics.make_figure(metrics.get(name), unit, period, value, None)
 
 
 @dataclass(frozen=True)

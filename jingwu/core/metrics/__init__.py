@@ -10,7 +10,7 @@ from __future__ import annotations
 from importlib import import_module
 from importlib.util import find_spec
 
-from .compute import SYSTEM, MetricScopeError, RankRow, TrendPoint, base_rows, compute, rank, rows, trend
+from .compute import SYSTEM, MetricScopeError, RankRow, TrendPoint, base_rows, compute, make_figure, rank, rows, trend
 from .definitions import (
     Column,
     Figure,
@@ -43,6 +43,7 @@ __all__ = [
     "format_number",
     "format_percent",
     "get",
+    "make_figure",
     "rank",
     "register",
     "rows",

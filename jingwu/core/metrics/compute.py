@@ -113,10 +113,13 @@ def _total_figure(metric: Metric, unit: Any, period: Period, values: SideValues)
     for which, by_bucket in values[metric.name].items():
         value = None if by_bucket is None else by_bucket[None]
         sides[which] = None if by_bucket is None else (0 if value is None else value)
-    return _figure(metric, unit, period, sides["numerator"], sides["denominator"])
+    return make_figure(metric, unit, period, sides["numerator"], sides["denominator"])
 
 
-def _figure(metric: Metric, unit: Any, period: Period, numerator: Number | None, denominator: Number | None) -> Figure:
+def make_figure(
+    metric: Metric, unit: Any, period: Period, numerator: Number | None, denominator: Number | None
+) -> Figure:
+    """The figure of ``metric`` for ``unit`` and ``period`` from its two sides (value and display computed)."""
     figure = Figure(
         metric=metric.name,
         label=metric.label,
@@ -180,7 +183,7 @@ def compute(name: str, unit: Any, start: dt.date | str, end: dt.date | str, *, u
         return _total_figure(metric, unit, period, values)
     numerator = _aggregate(metric, "numerator", unit, period, user)
     denominator = _aggregate(metric, "denominator", unit, period, user)
-    return _figure(metric, unit, period, numerator, denominator)
+    return make_figure(metric, unit, period, numerator, denominator)
 
 
 def rows(
@@ -265,7 +268,7 @@ def _figures_from(metric: Metric, units: list[Any], period: Period, values: Side
     for unit in units:
         num = numerators.get(unit.path) or 0
         den = None if denominators is None else (denominators.get(unit.path) or 0)
-        out[unit.pk] = _figure(metric, unit, period, num, den)
+        out[unit.pk] = make_figure(metric, unit, period, num, den)
     return out
 
 
@@ -352,7 +355,7 @@ def _trend_figures(metric: Metric, unit: Any, period: Period, user: Any) -> list
     if not metric.period_field:
         # A stock (people, units) has no period field: each month is the stock at the month's end.
         return [
-            _figure(
+            make_figure(
                 metric,
                 unit,
                 m,
@@ -367,7 +370,7 @@ def _trend_figures(metric: Metric, unit: Any, period: Period, user: Any) -> list
     for m in months:
         key = m.start.replace(day=1)
         den = None if denominators is None else (denominators.get(key) or 0)
-        out.append(_figure(metric, unit, m, numerators.get(key) or 0, den))
+        out.append(make_figure(metric, unit, m, numerators.get(key) or 0, den))
     return out
 
 
