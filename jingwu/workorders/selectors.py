@@ -20,7 +20,7 @@ from jingwu.core.crypto import blind_index
 from jingwu.core.deadlines import deadline_state
 from jingwu.org.roles import Cap
 
-from .models import ExtensionRequest, RequestStatus, ReturnRequest, SuspensionRequest, WorkOrder
+from .models import Assignment, ExtensionRequest, RequestStatus, ReturnRequest, SuspensionRequest, WorkOrder
 
 _PUNCT = re.compile(r"[\s\W_]+", re.UNICODE)
 
@@ -127,6 +127,11 @@ def repeat_candidates(
 
 
 # --- one order ---------------------------------------------------------------------------------
+
+
+def assist_leg_of(order: WorkOrder, leg_id: int) -> Assignment | None:
+    """The order's 协办 leg ``leg_id``; None when the order has no such assisting task."""
+    return order.legs.filter(pk=leg_id, role=Assignment.Role.ASSIST).first()
 
 
 def order_timeline(order: WorkOrder) -> list[Any]:

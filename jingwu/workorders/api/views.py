@@ -29,7 +29,7 @@ from jingwu.org.roles import Cap
 
 from .. import services
 from ..models import Assignment, Category, RequestStatus, WorkOrder
-from ..selectors import period_summary
+from ..selectors import assist_leg_of, period_summary
 from ..services.attachments import ATTACH_CAPABILITIES
 from .filters import WorkOrderFilter
 from .serializers import (
@@ -287,7 +287,7 @@ class WorkOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         return Response(LegSerializer(rows, many=True, context=self.get_serializer_context()).data)
 
     def _assist_leg(self, order: WorkOrder, leg_id: int) -> Assignment:
-        leg = order.legs.filter(pk=leg_id, role=Assignment.Role.ASSIST).first()
+        leg = assist_leg_of(order, leg_id)
         if leg is None:
             raise exceptions.ValidationError({"leg": ["本工单没有该协办任务 / no such assisting task on this order"]})
         return leg

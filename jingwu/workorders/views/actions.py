@@ -46,6 +46,7 @@ from ..forms import (
     apply_service_errors,
 )
 from ..models import Assignment, RepeatLink, RequestStatus, WorkOrder
+from ..selectors import assist_leg_of
 from .common import require_cap, visible_order
 
 Run = Callable[[Any, WorkOrder, dict[str, Any]], str]
@@ -184,7 +185,7 @@ def _decide_appeal(user: Any, order: WorkOrder, d: dict[str, Any]) -> str:
 
 
 def _assist_leg(order: WorkOrder, leg_id: int) -> Assignment:
-    leg = order.legs.filter(pk=leg_id, role=Assignment.Role.ASSIST).select_related("to_unit", "order").first()
+    leg = assist_leg_of(order, leg_id)
     if leg is None:
         raise ValidationError({"leg_id": "协办任务不存在 / no such task"})
     return leg
