@@ -12,6 +12,7 @@ the leg make both happen at most once, whatever the number of runs (job ``workor
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -127,27 +128,54 @@ def _url(order: WorkOrder) -> str:
     return reverse("workorders:detail", args=[order.pk])
 
 
+def _leg_step(
+    leg: Assignment,
+    now: datetime,
+    *,
+    stamp: str,
+    transition: str,
+    text: str,
+    recipients: Callable[[], list[User]],
+    level: str,
+    title: str,
+    counter: str | None = None,
+) -> bool:
+    """Stamp ``stamp`` on an unsigned leg that has none yet, record ``transition`` on the order's
+    timeline and notify ``recipients()`` (looked up only by the run that won) — all in one transaction;
+    False when another run was first."""
+    with transaction.atomic():
+        unsigned = Assignment.objects.filter(pk=leg.pk, accepted_at__isnull=True, **{f"{stamp}__isnull": True})
+        if not unsigned.update(**{stamp: now}):
+            return False
+        order = WorkOrder.objects.get(pk=leg.order_id)
+        changes = {"set": {counter: getattr(order, counter) + 1}} if counter else {}
+        perform(order, transition, actor=None, reason=text, leg=leg.pk, unit=leg.to_unit.code, role=leg.role, **changes)
+        notify(
+            recipients=recipients(),
+            kind=f"workorders.{transition}",
+            level=level,
+            title=f"{title}:工单{order.number}",
+            body=text,
+            url=_url(order),
+            dedupe_key=f"workorders.{transition}:{leg.pk}",
+        )
+    return True
+
+
 def leg_remind(leg: Assignment, now: datetime) -> bool:
     """One reminder to the receiving unit (签收提醒); False when another run reminded it first."""
     due = leg.sign_due_at.astimezone(TZ)
     text = f"{_describe(leg)}已派至{leg.to_unit.name},请于{due:%Y-%m-%d %H:%M}前签收。"
-    with transaction.atomic():
-        if not Assignment.objects.filter(pk=leg.pk, reminded_at__isnull=True, accepted_at__isnull=True).update(
-            reminded_at=now
-        ):
-            return False
-        order = WorkOrder.objects.get(pk=leg.order_id)
-        perform(order, "sign_remind", actor=None, reason=text, leg=leg.pk, unit=leg.to_unit.code, role=leg.role)
-        notify(
-            recipients=unit_signers(leg),
-            kind="workorders.sign_remind",
-            level="warning",
-            title=f"签收提醒:工单{order.number}",
-            body=text,
-            url=_url(order),
-            dedupe_key=f"workorders.sign_remind:{leg.pk}",
-        )
-    return True
+    return _leg_step(
+        leg,
+        now,
+        stamp="reminded_at",
+        transition="sign_remind",
+        text=text,
+        recipients=lambda: unit_signers(leg),
+        level="warning",
+        title="签收提醒",
+    )
 
 
 def leg_escalate(leg: Assignment, now: datetime) -> bool:
@@ -155,32 +183,17 @@ def leg_escalate(leg: Assignment, now: datetime) -> bool:
     the count on the order, the notification; False when another run escalated it first."""
     due = leg.sign_due_at.astimezone(TZ)
     text = f"{leg.to_unit.name}未在签收时限({due:%Y-%m-%d %H:%M})内签收{_describe(leg)},请督促签收或改派。"
-    with transaction.atomic():
-        if not Assignment.objects.filter(pk=leg.pk, escalated_at__isnull=True, accepted_at__isnull=True).update(
-            escalated_at=now
-        ):
-            return False
-        order = WorkOrder.objects.get(pk=leg.order_id)
-        perform(
-            order,
-            "sign_overdue",
-            actor=None,
-            reason=text,
-            leg=leg.pk,
-            unit=leg.to_unit.code,
-            role=leg.role,
-            set={"sign_overdue_count": order.sign_overdue_count + 1},
-        )
-        notify(
-            recipients=leg_dispatchers(leg),
-            kind="workorders.sign_overdue",
-            level="danger",
-            title=f"签收超时:工单{order.number}",
-            body=text,
-            url=_url(order),
-            dedupe_key=f"workorders.sign_overdue:{leg.pk}",
-        )
-    return True
+    return _leg_step(
+        leg,
+        now,
+        stamp="escalated_at",
+        transition="sign_overdue",
+        text=text,
+        recipients=lambda: leg_dispatchers(leg),
+        level="danger",
+        title="签收超时",
+        counter="sign_overdue_count",
+    )
 
 
 def sign_watch(now: datetime | None = None) -> dict[str, int]:
