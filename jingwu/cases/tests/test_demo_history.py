@@ -14,6 +14,7 @@ from jingwu.cases.views.timeline import case_timeline
 from jingwu.core.models import AuditLog, TransitionEvent
 from jingwu.org import demo as org_demo
 from jingwu.org.models import Unit, User
+from jingwu.testing.fixtures import rolled_back
 
 pytestmark = pytest.mark.django_db
 
@@ -21,18 +22,9 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(scope="module")
 def loaded(django_db_setup, django_db_blocker):
     """Load once for the module (the demo takes a few seconds); rolled back at the end."""
-    from django.db import connection, transaction
-
-    with django_db_blocker.unblock():
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        try:
-            org_demo.load(seed=3)
-            yield demo.load(seed=3)
-        finally:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
-            connection.close()
+    with rolled_back(django_db_blocker):
+        org_demo.load(seed=3)
+        yield demo.load(seed=3)
 
 
 def events_of(model):
