@@ -21,6 +21,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from jingwu.core.listing import querystring, sort_headers
 from jingwu.core.scope import unit_in_scope
 
 from . import selectors, services
@@ -225,27 +226,8 @@ def unit_retire(request: HttpRequest, pk: int) -> HttpResponse:
 # --- People ------------------------------------------------------------------------------------
 
 
-def _querystring(request: HttpRequest, **changes: str | None) -> str:
-    params = request.GET.copy()
-    for key, value in changes.items():
-        params.pop(key, None)
-        if value:
-            params[key] = value
-    return params.urlencode()
-
-
 def _sort_headers(request: HttpRequest) -> dict[str, dict[str, Any]]:
-    current = request.GET.get("o", "")
-    headers = {}
-    for key, label in SORT_LABELS.items():
-        if current == key:
-            state, target = "asc", f"-{key}"
-        elif current == f"-{key}":
-            state, target = "desc", key
-        else:
-            state, target = "", key
-        headers[key] = {"label": label, "state": state, "url": "?" + _querystring(request, o=target, page=None)}
-    return headers
+    return sort_headers(request, SORT_LABELS, {"joined_on": "d-none d-md-table-cell"})
 
 
 @require_cap(Cap.VIEW_PERSON)
@@ -256,7 +238,7 @@ def person_list(request: HttpRequest) -> HttpResponse:
     if not request.GET.get("o"):
         people = people.order_by("unit__path", "-kind", "police_number")  # 民警 before 辅警 within a unit
     page = Paginator(people, PAGE_SIZE).get_page(request.GET.get("page"))
-    filters_query = _querystring(request, page=None)
+    filters_query = querystring(request, page=None)
     export_url = optional_url("org:person-export") if user.has_cap(Cap.EXPORT_PERSON) else ""  # type: ignore[union-attr]
     import_url = optional_url("org:person-import") if user.has_cap(Cap.IMPORT_PERSON) else ""  # type: ignore[union-attr]
     active_filters = sum(1 for k, v in request.GET.items() if k not in ("page", "o", "q") and v)
@@ -264,7 +246,7 @@ def person_list(request: HttpRequest) -> HttpResponse:
         "filter": person_filter,
         "page": page,
         "sort": _sort_headers(request),
-        "page_query": _querystring(request, page=None),
+        "page_query": querystring(request, page=None),
         "export_url": f"{export_url}?{filters_query}" if export_url and filters_query else export_url,
         "import_url": import_url,
         "can_create": user.has_cap(Cap.CHANGE_PERSON),  # type: ignore[union-attr]

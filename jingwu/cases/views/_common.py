@@ -37,15 +37,6 @@ def require_cap(capability: str) -> Callable[[View], View]:
     return decorator
 
 
-def querystring(request: HttpRequest, **changes: str | None) -> str:
-    params = request.GET.copy()
-    for key, value in changes.items():
-        params.pop(key, None)
-        if value:
-            params[key] = value
-    return params.urlencode()
-
-
 def run_service(form: forms.BaseForm, call: Callable[[], Any]) -> tuple[bool, Any]:
     """Call a service; put its refusal on the form (field errors where it names fields).
 

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET, require_POST
 from jingwu.core.calendar import TZ
 from jingwu.core.documents import dated_filename, xlsx_response
 from jingwu.core.documents.excel import ExportColumn, audited_export
+from jingwu.core.listing import querystring
 from jingwu.org.roles import Cap
 
 from .. import selectors, services
@@ -39,7 +40,7 @@ from ..forms import (
     local_now,
 )
 from ..models import Case, CentreVisit, CoerciveMeasure, Party, ProsecutionTransfer, Review
-from ._common import PAGE_SIZE, get_or_404, querystring, require_cap, run_service
+from ._common import PAGE_SIZE, get_or_404, require_cap, run_service
 from .timeline import case_timeline
 
 EXPORT_LIMIT = 20000

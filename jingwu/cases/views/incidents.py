@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods
 
 from jingwu.core.crypto import mask, mask_phone
 from jingwu.core.documents.import_page import LedgerImport, ledger_import_page
+from jingwu.core.listing import querystring
 from jingwu.core.scope import unit_in_scope
 from jingwu.org.roles import Cap
 
@@ -25,7 +26,7 @@ from ..filters import IncidentFilter
 from ..forms import CaseForm, DispatchForm, DisposeForm, IncidentForm, local_now
 from ..models import Incident
 from ..services import importing
-from ._common import PAGE_SIZE, get_or_404, querystring, require_cap, run_service
+from ._common import PAGE_SIZE, get_or_404, require_cap, run_service
 
 
 def _incident(request: HttpRequest, pk: int) -> Incident:

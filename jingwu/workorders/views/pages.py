@@ -18,7 +18,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.html import format_html
-from django.utils.safestring import mark_safe
 from django.utils.text import add_truncation_text
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
@@ -28,6 +27,7 @@ from jingwu.core.calendar import TZ, schedule_for
 from jingwu.core.crypto import mask
 from jingwu.core.deadlines import deadline_state
 from jingwu.core.documents.excel import audited_export, dated_filename, xlsx_response
+from jingwu.core.listing import querystring, sort_headers
 from jingwu.core.saved_filters import saved_filter_context
 from jingwu.core.workflow import TransitionNotAllowed
 from jingwu.org.roles import Cap
@@ -45,50 +45,11 @@ EXPORT_LIMIT = 50000
 LIST_KEY = "workorders.list"
 
 
-def _querystring(request: HttpRequest, **changes: str | None) -> str:
-    params = request.GET.copy()
-    for key, value in changes.items():
-        params.pop(key, None)
-        if value:
-            params[key] = value
-    return params.urlencode()
-
-
 def _sort_headers(request: HttpRequest) -> dict[str, dict[str, Any]]:
-    current = request.GET.get("o", "")
-    headers = {}
-    for key, label in SORT_LABELS.items():
-        if current == key:
-            state, target = "asc", f"-{key}"
-        elif current == f"-{key}":
-            state, target = "desc", key
-        else:
-            state, target = "", key
-        col = {"label": label, "state": state, "url": "?" + _querystring(request, o=target, page=None)}
-        col["html"] = _sort_th(col, key, SORT_CLASSES.get(key, ""))
-        headers[key] = col
-    return headers
+    return sort_headers(request, SORT_LABELS, SORT_CLASSES)
 
 
 SORT_CLASSES = {"unit": "d-none d-md-table-cell", "received": "d-none d-md-table-cell", "due": "d-none d-md-table-cell"}
-SORT_ARIA = {"asc": ' aria-sort="ascending"', "desc": ' aria-sort="descending"'}
-SORT_ICONS = {"asc": "bi-sort-up", "desc": "bi-sort-down", "": "bi-arrow-down-up opacity-50"}
-
-
-def _sort_th(col: dict[str, Any], key: str, cls: str) -> str:
-    """``org/_sort_th.html`` in Python (five includes were ~1 ms of every list request)."""
-    state = col["state"]
-    return format_html(
-        '<th scope="col"{}{}><a class="jw-sort{}" href="{}" data-sort="{}">{} '
-        '<i class="bi {}" aria-hidden="true"></i></a></th>',
-        format_html(' class="{}"', cls) if cls else "",
-        mark_safe(SORT_ARIA.get(state, "")),  # noqa: S308 - constant
-        " active" if state else "",
-        col["url"],
-        key,
-        col["label"],
-        SORT_ICONS.get(state, SORT_ICONS[""]),
-    )
 
 
 def _filtered(request: HttpRequest) -> tuple[WorkOrderFilter, Any]:
@@ -255,7 +216,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
     )
     page = paginator.get_page(request.GET.get("page"))
     _prepare_rows(list(page.object_list), timezone.now())
-    filters_query = _querystring(request, page=None)
+    filters_query = querystring(request, page=None)
     user: Any = request.user
     context = {
         "filter": order_filter,
@@ -330,7 +291,7 @@ def order_export(request: HttpRequest) -> HttpResponse:
     order_filter, orders = _filtered(request)
     if order_filter.errors:
         messages.error(request, "筛选条件有误,未导出 / invalid filter")
-        return redirect(reverse("workorders:list") + "?" + _querystring(request))
+        return redirect(reverse("workorders:list") + "?" + querystring(request))
     rows = list(orders[:EXPORT_LIMIT])
     filters = {k: v for k, v in request.GET.items() if v and k != "page"}
     data = audited_export(
