@@ -247,10 +247,8 @@ def perform(
     actor: Any,
     reason: str = "",
     payload: dict[str, Any] | None = None,
-    at: datetime | None = None,
 ) -> TransitionEvent:
-    """Perform one transition in one transaction; return its event row, dated now (or ``at``: only
-    for a first step whose business time is known and earlier than anything after it).
+    """Perform one transition in one transaction; return its event row.
 
     Locks the row (``select_for_update``; on SQLite the IMMEDIATE transaction serialises writers)
     and works on the freshly read row, so a state changed by someone else since ``obj`` was loaded
@@ -270,7 +268,7 @@ def perform(
     pause = 0.01
     while True:
         try:
-            return _perform_once(obj, wf, transition, actor=actor, reason=reason, payload=payload, at=at)
+            return _perform_once(obj, wf, transition, actor=actor, reason=reason, payload=payload)
         except OperationalError as exc:
             # SQLite's shared-cache mode (in-memory databases) reports a competing writer at once
             # instead of waiting as busy_timeout does for files: wait and retry the whole
@@ -294,7 +292,6 @@ def _perform_once(
     actor: Any,
     reason: str,
     payload: dict[str, Any],
-    at: datetime | None,
 ) -> TransitionEvent:
     model = type(obj)
     with transaction.atomic():
@@ -315,7 +312,7 @@ def _perform_once(
             changed += list(transition.effect(locked, actor, payload) or ())
         update_fields = list(dict.fromkeys([*changed, *_auto_now_fields(model)]))
         locked.save(update_fields=update_fields)
-        event = _record(locked, wf, transition, before, after, actor=actor, reason=reason, payload=payload, at=at)
+        event = _record(locked, wf, transition, before, after, actor=actor, reason=reason, payload=payload)
     for name in update_fields:
         f = model._meta.get_field(name)
         setattr(obj, f.attname, getattr(locked, f.attname))  # type: ignore[union-attr]
@@ -340,7 +337,9 @@ def perform_created(
     the row is not re-read ``FOR UPDATE`` and ``obj`` is the row. ``in_scope=True`` says the caller
     checked that the actor may place the object where it is (``require_unit_in_scope`` on its unit
     with the transition's capability); ``False`` checks it with the usual query. A transition that
-    keeps the state and has no effect saves nothing. Later transitions go through :func:`perform`."""
+    keeps the state and has no effect saves nothing. ``at`` dates the event when the step's own time
+    is known and earlier (受理 at the time the demand came in); later transitions go through
+    :func:`perform` and are dated when they are recorded."""
     wf = workflow_of(obj)
     transition = wf.get(transition_name)
     reason = (reason or "").strip()
