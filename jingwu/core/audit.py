@@ -96,13 +96,7 @@ def _lock_lane() -> AuditLane:
     behind the ones whose ids happen to collide. A lane this transaction already holds is never
     skipped (PostgreSQL skips only other transactions' locks), so one transaction stays on one lane."""
     count, mine = _lane_count(), _lane_for_writer()
-    free: AuditLane | None = (
-        AuditLane.objects.select_for_update(skip_locked=True)
-        .filter(lane__lt=count)
-        .annotate(_other=models.Case(models.When(lane=mine, then=0), default=1))
-        .order_by("_other", "?")  # another free lane at random: less likely to be some writer's own
-        .first()
-    )
+    free = _lock_free_lane(count, mine)
     if free is None:
         existing = set(AuditLane.objects.filter(lane__lt=count).values_list("lane", flat=True))
         missing = [n for n in [mine, *range(count)] if n not in existing]
@@ -114,6 +108,67 @@ def _lock_lane() -> AuditLane:
     assert free is not None
     _writer.lane = free.lane
     return free
+
+
+def _lock_free_lane(count: int, mine: int) -> AuditLane | None:
+    """The writer's own lane if no other transaction holds it, else a free one at random (less likely
+    to be some other writer's own), locked; None when every existing lane is held."""
+    if connection.vendor == "postgresql":
+        # The statement of every audited write, written out: the ORM spent about a millisecond
+        # building it (CASE, random order, FOR UPDATE) each time.
+        with connection.cursor() as cursor:
+            cursor.execute(_sql()["lock"], [count, mine])
+            got = cursor.fetchone()
+        if got is None:
+            return None
+        lane = AuditLane(lane=got[0], seq=got[1], head_hash=got[2])
+        lane._state.adding, lane._state.db = False, connection.alias
+        return lane
+    return (
+        AuditLane.objects.select_for_update(skip_locked=True)
+        .filter(lane__lt=count)
+        .annotate(_other=models.Case(models.When(lane=mine, then=0), default=1))
+        .order_by("_other", "?")
+        .first()
+    )
+
+
+_ROW_FIELDS: list[models.Field] = []
+_SQL: dict[str, str] = {}
+
+
+def _sql() -> dict[str, str]:
+    """PostgreSQL statements of the audit write, built once per process from the models' tables."""
+    if not _SQL:
+        q = connection.ops.quote_name
+        lanes, log = q(AuditLane._meta.db_table), q(AuditLog._meta.db_table)
+        _ROW_FIELDS[:] = [f for f in AuditLog._meta.concrete_fields if not f.primary_key]
+        columns = ", ".join(q(str(f.column)) for f in _ROW_FIELDS)
+        values = ", ".join(["%s"] * len(_ROW_FIELDS))
+        _SQL["lock"] = (
+            f"SELECT lane, seq, head_hash FROM {lanes} WHERE lane < %s "  # noqa: S608 (quoted table names)
+            "ORDER BY lane <> %s, random() LIMIT 1 FOR UPDATE SKIP LOCKED"
+        )
+        # The row and the new chain head in one statement (one round trip instead of two).
+        _SQL["append"] = (
+            f"WITH appended AS (INSERT INTO {log} ({columns}) VALUES ({values}) RETURNING id) "  # noqa: S608
+            f"UPDATE {lanes} SET seq = %s, head_hash = %s WHERE lane = %s RETURNING (SELECT id FROM appended)"
+        )
+    return _SQL
+
+
+def _append(row: AuditLog) -> None:
+    """Insert ``row`` and move its lane's head to it (the lane is locked by this transaction)."""
+    if connection.vendor == "postgresql":
+        sql = _sql()["append"]
+        params = [f.get_db_prep_save(getattr(row, f.attname), connection) for f in _ROW_FIELDS]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*params, row.seq, row.hash, row.lane])
+            row.id = cursor.fetchone()[0]
+        row._state.adding, row._state.db = False, connection.alias
+        return
+    row.save(force_insert=True)
+    AuditLane.objects.filter(lane=row.lane).update(seq=row.seq, head_hash=row.hash)
 
 
 def _object_fields(obj: Any) -> tuple[str, str, str]:
@@ -166,8 +221,7 @@ def record(
             message=message[:500],
         )
         row.hash = row_hash(row)
-        row.save(force_insert=True)
-        AuditLane.objects.filter(lane=lane_no).update(seq=row.seq, head_hash=row.hash)
+        _append(row)
     return row
 
 

@@ -12,6 +12,7 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -56,6 +57,36 @@ class RepeatCandidate:
 
 
 REPEAT_MATCH_LIMIT = 500  # matching orders looked up by id; more than this are searched within the scope
+
+
+def _matching_ids(
+    *, since: dt.datetime, until: dt.datetime, phone_index: str, address_key: str, exclude_pk: int | None
+) -> list[int]:
+    """Ids of the orders (not merged) received in [since, until] from the phone or at the address,
+    newest first, at most ``REPEAT_MATCH_LIMIT + 1``, read by the ``(phone_index, received_at)`` and
+    ``(address_key, received_at)`` indexes. Runs after every intake: written out, since building it
+    through the ORM cost about as much as running it."""
+    received = WorkOrder._meta.get_field("received_at")
+    q = connection.ops.quote_name
+    keys, params = [], [received.get_db_prep_value(since, connection), received.get_db_prep_value(until, connection)]
+    for column, value in (("phone_index", phone_index), ("address_key", address_key)):
+        if value:
+            keys.append(f"{q(column)} = %s")
+            params.append(value)
+    sql = (
+        f"SELECT {q('id')} FROM {q(WorkOrder._meta.db_table)} WHERE {q('received_at')} >= %s "  # noqa: S608
+        f"AND {q('received_at')} <= %s AND ({' OR '.join(keys)}) AND {q('state')} <> %s"
+    )
+    params.append(WorkOrder.State.MERGED.value)
+    if exclude_pk is not None:
+        sql += f" AND {q('id')} <> %s"
+        params.append(exclude_pk)
+    sql += f" ORDER BY {q('received_at')} DESC LIMIT {REPEAT_MATCH_LIMIT + 1}"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [row[0] for row in cursor.fetchall()]
+
+
 REPEAT_FIELDS = (
     "number",
     "state",
@@ -87,20 +118,19 @@ def repeat_candidates(
 
     threshold = similarity_threshold() if threshold is None else threshold
     moment = received_at or timezone.now()
-    window = Q(received_at__gte=moment - timedelta(days=window_days), received_at__lte=moment + timedelta(days=1))
     phone_index = blind_index(phone) if phone else ""
     if not (phone_index or address_key):
         return []
-    match = Q(phone_index=phone_index) if phone_index else Q(address_key=address_key)
-    if phone_index and address_key:
-        match |= Q(address_key=address_key)
     # The phone / address indexes find the matching orders first (ids only, whoever may see them);
     # the scope then applies to those few rows. One query, driven by the scope, read every order of
     # the user's units in the window instead. Usually nothing matches and that first query is all.
-    matching = WorkOrder.objects.filter(window).filter(match).exclude(state=WorkOrder.State.MERGED)
-    if exclude_pk is not None:
-        matching = matching.exclude(pk=exclude_pk)
-    ids = list(matching.order_by("-received_at").values_list("pk", flat=True)[: REPEAT_MATCH_LIMIT + 1])
+    ids = _matching_ids(
+        since=moment - timedelta(days=window_days),
+        until=moment + timedelta(days=1),
+        phone_index=phone_index,
+        address_key=address_key,
+        exclude_pk=exclude_pk,
+    )
     if not ids:
         return []
     qs = (
@@ -113,6 +143,10 @@ def repeat_candidates(
     if len(ids) <= REPEAT_MATCH_LIMIT:
         qs = qs.filter(pk__in=ids)
     else:  # a number or address seen very often: search within the scope directly
+        match = Q(phone_index=phone_index) if phone_index else Q(address_key=address_key)
+        if phone_index and address_key:
+            match |= Q(address_key=address_key)
+        window = Q(received_at__gte=moment - timedelta(days=window_days), received_at__lte=moment + timedelta(days=1))
         qs = qs.filter(window).filter(match)
         if exclude_pk is not None:
             qs = qs.exclude(pk=exclude_pk)

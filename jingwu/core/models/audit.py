@@ -38,7 +38,7 @@ class AuditLog(models.Model):
     actor_username = models.CharField(max_length=150, blank=True)
     actor_name = models.CharField(max_length=100, blank=True)
     event = models.CharField(max_length=64, db_index=True)
-    object_type = models.CharField(max_length=100, blank=True, db_index=True)
+    object_type = models.CharField(max_length=100, blank=True)  # indexed with object_id (Meta)
     object_id = models.CharField(max_length=64, blank=True)
     object_repr = models.CharField(max_length=200, blank=True)
     changes = models.JSONField(default=dict, blank=True)

@@ -225,35 +225,67 @@ class WorkOrder(models.Model):
 
     OPEN_STATES = (State.RECEIVED, State.DISPATCHED, State.ACCEPTED, State.HANDLING, State.SUSPENDED)
 
-    number = models.CharField("工单号", max_length=32, unique=True)
+    number = models.CharField("工单号", max_length=32)  # unique: wo_number_unique (no LIKE index)
     source = models.CharField("来源", max_length=20, choices=Source.choices, default=Source.FORM)
     source_number = models.CharField("来源编号", max_length=64, blank=True)
     citizen_name = models.CharField("诉求人", max_length=50, blank=True)
     citizen_phone = EncryptedTextField("联系电话", blank=True)
-    phone_index = models.CharField(max_length=128, blank=True, db_index=True)
+    phone_index = models.CharField(max_length=128, blank=True)  # indexed with received_at (wo_phone_received)
     address = models.CharField("地址", max_length=200, blank=True)
-    address_key = models.CharField(max_length=200, blank=True, db_index=True)
+    address_key = models.CharField(max_length=200, blank=True)  # indexed with received_at (wo_address_received)
     latitude = models.DecimalField("纬度", max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField("经度", max_digits=9, decimal_places=6, null=True, blank=True)
     category = models.ForeignKey(Category, verbose_name="类别", on_delete=models.PROTECT, related_name="orders")
     content = models.TextField("诉求内容")
     received_at = models.DateTimeField("受理时间")
+    # Not indexed (never searched; every index costs each intake): deleting a user or a unit — both
+    # are retired, not deleted — scans for these references.
     received_by = models.ForeignKey(
-        "org.User", verbose_name="受理人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "org.User",
+        verbose_name="受理人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
-    intake_unit = models.ForeignKey("org.Unit", verbose_name="受理单位", on_delete=models.PROTECT, related_name="+")
+    intake_unit = models.ForeignKey(
+        "org.Unit", verbose_name="受理单位", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
 
     state = models.CharField("状态", max_length=20, choices=State.choices, default=State.RECEIVED)
-    unit = models.ForeignKey("org.Unit", verbose_name="主办单位", on_delete=models.PROTECT, related_name="workorders")
+    # unit: the indexes led by unit (wo_unit_received, wo_unit_dispatched_cov) serve its lookups.
+    unit = models.ForeignKey(
+        "org.Unit", verbose_name="主办单位", on_delete=models.PROTECT, related_name="workorders", db_index=False
+    )
+    # Empty when an order comes in: indexed where set (partial indexes in Meta), so intake pays nothing.
     handler = models.ForeignKey(
-        "org.Person", verbose_name="承办人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "org.Person",
+        verbose_name="承办人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     completed_by = models.ForeignKey(
-        "org.User", verbose_name="办结人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "org.User",
+        verbose_name="办结人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     complaint_about_officer = models.BooleanField("涉警投诉", default=False)
     accused_unit = models.ForeignKey(
-        "org.Unit", verbose_name="被投诉单位", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "org.Unit",
+        verbose_name="被投诉单位",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
 
     dispatched_at = models.DateTimeField("派单时间", null=True, blank=True)
@@ -284,7 +316,13 @@ class WorkOrder(models.Model):
     callback_attempts = models.PositiveSmallIntegerField("本轮回访次数", default=0)
 
     merged_into = models.ForeignKey(
-        "self", verbose_name="并入工单", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_orders"
+        "self",
+        verbose_name="并入工单",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merged_orders",
+        db_index=False,
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -522,11 +560,12 @@ class WorkOrder(models.Model):
         verbose_name_plural = "工单"
         ordering = ["-received_at", "-id"]
         constraints = [
+            models.UniqueConstraint(fields=["number"], name="wo_number_unique"),
             models.UniqueConstraint(
                 fields=["source", "source_number"],
                 condition=~Q(source_number=""),
                 name="workorder_source_number_unique",
-            )
+            ),
         ]
         indexes = [
             # The list's order and its received-period filter (bench/workorders_http.py: 780 → 224 ms).
@@ -551,8 +590,13 @@ class WorkOrder(models.Model):
             # the list in the user's units (scope by unit path, unit filter), received period, newest
             # first; state and accused unit ride along so the pager's count reads the index alone
             models.Index(fields=["unit", "received_at"], include=["state", "accused_unit"], name="wo_unit_received"),
-            models.Index(fields=["state", "due_at"], name="wo_state_due"),
-            models.Index(fields=["completed_at"], name="wo_completed"),
+            # Columns empty at intake are indexed where set: a new order adds no entry to these.
+            models.Index(fields=["state", "due_at"], condition=Q(due_at__isnull=False), name="wo_state_due"),
+            models.Index(fields=["completed_at"], condition=Q(completed_at__isnull=False), name="wo_completed"),
+            models.Index(fields=["handler"], condition=Q(handler__isnull=False), name="wo_handler"),
+            models.Index(fields=["completed_by"], condition=Q(completed_by__isnull=False), name="wo_completed_by"),
+            models.Index(fields=["accused_unit"], condition=Q(accused_unit__isnull=False), name="wo_accused_unit"),
+            models.Index(fields=["merged_into"], condition=Q(merged_into__isnull=False), name="wo_merged_into"),
             models.Index(fields=["phone_index", "received_at"], name="wo_phone_received"),
             models.Index(fields=["address_key", "received_at"], name="wo_address_received"),
         ]
