@@ -16,6 +16,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
+RESULTS.mkdir(parents=True, exist_ok=True)  # a fresh checkout has no results folder yet
 PG_BASE = os.environ.get("JINGWU_BENCH_PG", "postgres://postgres:postgres@127.0.0.1:5432")
 
 

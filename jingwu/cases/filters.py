@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from jingwu.core.calendar import TZ
+from jingwu.core.filtersets import FilterSet
 from jingwu.core.widgets import FastCheckboxInput, FastDateInput, FastNumberInput, FastSelect, FastTextInput
 
 from . import filter_choices
@@ -24,7 +25,7 @@ def _day_start(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time.min, tzinfo=TZ)
 
 
-class _ScopedUnitFilterSet(django_filters.FilterSet):
+class _ScopedUnitFilterSet(FilterSet):
     """The unit picker of the user's scope; its choices (and those of the subclasses' 案由 and tag
     pickers) come from the per-process cache of :mod:`~jingwu.cases.filter_choices`."""
 

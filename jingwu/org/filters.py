@@ -11,6 +11,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from jingwu.core.filtersets import FilterSet
 from jingwu.core.widgets import FastSelect
 
 from .models import Person, Unit
@@ -32,7 +33,7 @@ SORT_LABELS = {
 }
 
 
-class PersonFilter(django_filters.FilterSet):
+class PersonFilter(FilterSet):
     q = django_filters.CharFilter(
         label=_("搜索"),
         method="filter_search",

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from jingwu.core.calendar import TZ, schedule_for
 from jingwu.core.deadlines import add_working_hours
+from jingwu.core.filtersets import FilterSet
 from jingwu.core.widgets import FastCheckboxInput, FastDateInput, FastHiddenInput, FastSelect, FastTextInput
 from jingwu.org.filters import INDENT
 from jingwu.org.models import Unit
@@ -125,7 +126,7 @@ def unit_picker_choices(units: QuerySet[Unit], chosen: Any = None) -> list[tuple
     ]
 
 
-class WorkOrderFilter(django_filters.FilterSet):
+class WorkOrderFilter(FilterSet):
     q = django_filters.CharFilter(
         label=_("搜索"),
         method="filter_search",

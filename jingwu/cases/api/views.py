@@ -20,6 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from jingwu.core.api import READ_ERRORS, HasCapability, StableOrderingFilter, error_responses
+from jingwu.core.filtersets import FilterSet
 from jingwu.core.metrics.definitions import DISPLAY_TZ
 from jingwu.org.models import Unit, User
 from jingwu.org.roles import Cap
@@ -42,7 +43,7 @@ def _actor(request: Request) -> User:
     return cast(User, request.user)
 
 
-class IncidentFilter(django_filters.FilterSet):
+class IncidentFilter(FilterSet):
     unit = django_filters.CharFilter(method="filter_unit", max_length=12, help_text="单位机构代码(含下级)")
     category = django_filters.CharFilter(field_name="category__code", max_length=20, help_text="警情类别代码")
     state = django_filters.ChoiceFilter(choices=Incident.State.choices)
@@ -58,7 +59,7 @@ class IncidentFilter(django_filters.FilterSet):
         return queryset.none() if path is None else queryset.filter(unit__path__startswith=path)
 
 
-class CaseFilter(django_filters.FilterSet):
+class CaseFilter(FilterSet):
     unit = django_filters.CharFilter(method="filter_unit", max_length=12, help_text="单位机构代码(含下级)")
     kind = django_filters.ChoiceFilter(choices=Case.Kind.choices)
     state = django_filters.ChoiceFilter(choices=Case.State.choices)

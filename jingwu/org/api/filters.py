@@ -6,10 +6,12 @@ from typing import Any
 
 import django_filters
 
+from jingwu.core.filtersets import FilterSet
+
 from ..models import Person, Unit
 
 
-class UnitFilter(django_filters.FilterSet):
+class UnitFilter(FilterSet):
     kind = django_filters.ChoiceFilter(choices=Unit.Kind.choices, help_text="单位类型 / unit kind")
     parent = django_filters.CharFilter(
         method="filter_parent",
@@ -37,7 +39,7 @@ class UnitFilter(django_filters.FilterSet):
         return queryset.filter(retired_on__isnull=value)
 
 
-class PersonFilter(django_filters.FilterSet):
+class PersonFilter(FilterSet):
     unit = django_filters.CharFilter(
         method="filter_unit", max_length=12, help_text="单位机构代码 / unit code (see subtree)"
     )
