@@ -25,7 +25,7 @@ TARGET_PER_S = 300.0
 CATEGORIES = ["consult", "help", "complaint", "report", "suggestion"]
 
 
-def writer(url: str, index: int, count: int, barrier, out) -> None:  # noqa: ANN001
+def writer(url: str, run: int, index: int, count: int, barrier, out) -> None:  # noqa: ANN001
     _setup(url)
     import random
 
@@ -43,7 +43,7 @@ def writer(url: str, index: int, count: int, barrier, out) -> None:  # noqa: ANN
     leader.has_cap("workorders.intake")  # warm the role cache as a logged-in request would
     brigade = Unit.objects.get(code=BRIGADE_CODE)
     categories = {c.code: c for c in Category.objects.filter(code__in=CATEGORIES)}
-    rng = random.Random(index)
+    rng = random.Random(f"{run}-{index}")  # new numbers and addresses in every run (see main)
     connection.ensure_connection()
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
@@ -59,10 +59,10 @@ def writer(url: str, index: int, count: int, barrier, out) -> None:  # noqa: ANN
             services.work_order_intake(
                 actor=leader,
                 category=categories[rng.choice(CATEGORIES)],
-                content=f"基准测试诉求:树林召镇平原大街{index}-{n}号门前车辆乱停放,请求处理",
+                content=f"基准测试诉求:树林召镇平原大街{run}-{index}-{n}号门前车辆乱停放,请求处理",
                 citizen_phone=phone,
                 citizen_name="王先生",
-                address=f"达拉特旗树林召镇平原大街{index}-{n}号",
+                address=f"达拉特旗树林召镇平原大街{run}-{index}-{n}号",
                 intake_unit=brigade,
             )
             latencies.append((time.perf_counter() - t0) * 1000)
@@ -72,9 +72,9 @@ def writer(url: str, index: int, count: int, barrier, out) -> None:  # noqa: ANN
             services.work_order_intake(
                 actor=leader,
                 category=categories["help"],
-                content=f"基准测试诉求:语句计数{index}",
-                citizen_phone="13900000000",
-                address=f"达拉特旗树林召镇计数{index}号",
+                content=f"基准测试诉求:语句计数{run}-{index}",
+                citizen_phone="139" + str(rng.randrange(10**7, 10**8)),
+                address=f"达拉特旗树林召镇计数{run}-{index}号",
                 intake_unit=brigade,
             )
     out.put((index, started, finished, latencies, _lane_for_writer(), cpu, len(queries)))
@@ -90,7 +90,12 @@ def main() -> None:
     url = ensure(args.scale, args.orders)
     ctx = mp.get_context("spawn")
     barrier, out = ctx.Barrier(args.writers), ctx.Queue()
-    procs = [ctx.Process(target=writer, args=(url, i, args.orders_each, barrier, out)) for i in range(args.writers)]
+    # Every run files new demands (numbers and addresses no earlier run used): a run repeating the
+    # last one's would find each order's twin and measure the repeat path instead of the usual intake.
+    run = time.time_ns() // 1_000_000
+    procs = [
+        ctx.Process(target=writer, args=(url, run, i, args.orders_each, barrier, out)) for i in range(args.writers)
+    ]
     for p in procs:
         p.start()
     results = [out.get() for _ in procs]

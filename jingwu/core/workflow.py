@@ -40,6 +40,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy
 
 from . import audit
+from .inserts import insert
 from .models import TransitionEvent
 
 ANY_STATE = "*"
@@ -129,14 +130,18 @@ class Workflow:
         return self.state_labels().get(state, state)
 
 
+_WORKFLOWS: dict[type, Workflow] = {}
+
+
 def workflow_of(obj: models.Model | type[models.Model]) -> Workflow:
     model = obj if isinstance(obj, type) else type(obj)
-    for value in vars(model).values():
-        if isinstance(value, Workflow):
-            return value
-    for base in model.__mro__[1:]:
-        for value in vars(base).values():
+    found = _WORKFLOWS.get(model)
+    if found is not None:
+        return found
+    for klass in model.__mro__:
+        for value in vars(klass).values():
             if isinstance(value, Workflow):
+                _WORKFLOWS[model] = value
                 return value
     raise ImproperlyConfigured(f"{model.__name__} declares no Workflow")
 
@@ -379,7 +384,7 @@ def _record(
 ) -> TransitionEvent:
     """The transition's event row and its audit row (in the caller's transaction)."""
     model = type(obj)
-    event = TransitionEvent.objects.create(
+    event = TransitionEvent(
         object_type=model._meta.label_lower,
         object_id=str(obj.pk),
         transition=transition.name,
@@ -390,6 +395,7 @@ def _record(
         reason=reason,
         payload=audit._jsonable(payload),
     )
+    insert(event)  # one kept INSERT statement: every transition of every module writes one
     audit.record(
         f"workflow.{model._meta.model_name}.{transition.name}",
         obj=obj,

@@ -87,11 +87,13 @@ class RankedUnit:
 
 def unit_figures(unit: Any, start: dt.date, end: dt.date, *, user: Any) -> dict[str, metrics.Figure]:
     """The figures of one unit subtree, keyed like ``RANK_COLUMNS``."""
-    composite = metrics.compute(metric_name("composite"), unit, start, end, user=user)
+    names = [metric_name("composite"), *(metric_name(key) for key in _RANKED_SEPARATELY)]
+    computed = metrics.compute_many(names, unit, start, end, user=user)  # the rows read once
+    composite = computed[metric_name("composite")]
     out = {"composite": composite}
     out.update({name.split(".", 1)[1]: fig for name, fig in composite.components.items()})
     for key in _RANKED_SEPARATELY:
-        out[key] = metrics.compute(metric_name(key), unit, start, end, user=user)
+        out[key] = computed[metric_name(key)]
     return out
 
 

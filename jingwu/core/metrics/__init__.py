@@ -10,7 +10,19 @@ from __future__ import annotations
 from importlib import import_module
 from importlib.util import find_spec
 
-from .compute import SYSTEM, MetricScopeError, RankRow, TrendPoint, base_rows, compute, make_figure, rank, rows, trend
+from .compute import (
+    SYSTEM,
+    MetricScopeError,
+    RankRow,
+    TrendPoint,
+    base_rows,
+    compute,
+    compute_many,
+    make_figure,
+    rank,
+    rows,
+    trend,
+)
 from .definitions import (
     Column,
     Figure,
@@ -39,6 +51,7 @@ __all__ = [
     "autodiscover",
     "base_rows",
     "compute",
+    "compute_many",
     "format_amount_yuan",
     "format_number",
     "format_percent",

@@ -393,7 +393,9 @@ class FiguresView(APIView):
         if unit is None:
             raise exceptions.NotFound("未找到单位 / unit not found")
         try:
-            figures = [metrics.compute(f"workorders.{key}", unit, start, end, user=user) for key in FIGURE_KEYS]
+            names = [f"workorders.{key}" for key in FIGURE_KEYS]
+            computed = metrics.compute_many(names, unit, start, end, user=user)
+            figures = [computed[name] for name in names]
             sentence = period_summary(unit, start, end, user=user).sentence
         except metrics.MetricScopeError:
             raise exceptions.NotFound("未找到单位 / unit not found") from None

@@ -585,6 +585,8 @@ class WorkOrder(models.Model):
                     "callback_satisfaction",
                     "accused_unit",
                 ],
+                # the rates count dispatched orders only; a new order adds no entry to this wide index
+                condition=Q(dispatched_at__isnull=False),
                 name="wo_unit_dispatched_cov",
             ),
             # the list in the user's units (scope by unit path, unit filter), received period, newest

@@ -15,6 +15,7 @@ from jingwu.core import audit, workflow
 from jingwu.core.attachments.services import atomic as atomic_with_files
 from jingwu.core.attachments.services import attach
 from jingwu.core.crypto import blind_index
+from jingwu.core.inserts import insert
 from jingwu.org.models import RoleAssignment, Unit
 from jingwu.org.roles import Cap
 
@@ -132,7 +133,7 @@ def work_order_intake(
         try:
             # a savepoint only where a duplicate is expected (source numbers, raced by two imports)
             with transaction.atomic(savepoint=bool(source_number)):
-                order.save(force_insert=True)
+                insert(order)  # the kept INSERT statement of an order (jingwu.core.inserts)
                 if source_number:
                     OrderSource.objects.create(order=order, source=source, number=source_number)
         except IntegrityError:

@@ -92,3 +92,25 @@ def test_a_side_that_joins_another_table_is_computed_alone(dataset):  # noqa: F8
     finally:
         metrics.unregister("test.mixed_score")
         metrics.unregister("test.urgent_share")
+
+
+def test_figures_asked_together_equal_each_alone_and_read_the_rows_once(dataset, monkeypatch):  # noqa: F811
+    """The dashboard and the summary sentence ask for the rates and counts together
+    (``metrics.compute_many``): the same figures as one by one, in one aggregate query."""
+    org = dataset
+    names = [
+        "workorders.response_rate",
+        "workorders.resolution_rate",
+        "workorders.satisfaction_rate",
+        "workorders.completed",
+        COMPOSITE,
+    ]
+    metrics.compute(names[0], org.brigade, *MAY, user=org.leader)  # roles and scope cached on the user
+    with CaptureQueriesContext(connection) as queries:
+        together = metrics.compute_many(names, org.brigade, *MAY, user=org.leader)
+    aggregates = [q for q in queries.captured_queries if "workorders_workorder" in q["sql"]]
+    one_by_one(monkeypatch)
+    alone = {name: metrics.compute(name, org.brigade, *MAY, user=org.leader) for name in names}
+    assert {n: repr(f) for n, f in together.items()} == {n: repr(f) for n, f in alone.items()}
+    assert together["workorders.response_rate"].display not in ("", metrics.DASH)
+    assert len(aggregates) <= 2, [q["sql"][:120] for q in aggregates]  # not one query per figure or side
