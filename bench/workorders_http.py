@@ -85,41 +85,14 @@ def production_env(url: str) -> dict[str, str]:
     return env
 
 
-SERVERS = ("gunicorn", "granian")
-
-
-def server_command(server: str, workers: int, port: int) -> list[str]:
-    """The production server's command line: gunicorn sync workers, or granian's WSGI interface (one
-    blocking thread per worker process: Django code runs one request at a time per process, as with
-    gunicorn's sync workers)."""
-    binary = str(Path(sys.executable).with_name(server))
-    if server == "granian":
-        return [
-            binary,
-            "--interface",
-            "wsgi",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            str(workers),
-            "--blocking-threads",
-            "1",
-            "--log-level",
-            "warning",
-            "jingwu.wsgi:application",
-        ]
-    return [binary, "jingwu.wsgi", "-w", str(workers), "-b", f"127.0.0.1:{port}", "--log-level", "warning"]
-
-
-def start_gunicorn(url: str, workers: int, server: str = "gunicorn") -> tuple[subprocess.Popen, int]:
+def start_gunicorn(url: str, workers: int) -> tuple[subprocess.Popen, int]:
     env = production_env(url)
     subprocess.run([sys.executable, "-m", "jingwu", "collectstatic", "--noinput", "-v0"], env=env, check=True, cwd=ROOT)
     port = free_port()
-    log = open(RESULTS / f"wo_{server}.log", "w")  # noqa: SIM115 (kept open for the server's life)
+    gunicorn = str(Path(sys.executable).with_name("gunicorn"))
+    log = open(RESULTS / "wo_gunicorn.log", "w")  # noqa: SIM115 (kept open for the server's life)
     proc = subprocess.Popen(
-        server_command(server, workers, port),
+        [gunicorn, "jingwu.wsgi", "-w", str(workers), "-b", f"127.0.0.1:{port}", "--log-level", "warning"],
         env=env,
         cwd=ROOT,
         stdout=log,
@@ -156,7 +129,6 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--path", default=DEFAULT_PATH)
     parser.add_argument("--workers", type=int, default=3)
-    parser.add_argument("--server", choices=SERVERS, default="gunicorn")
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--scale", type=int, default=10)
@@ -164,7 +136,7 @@ def main() -> None:
     args = parser.parse_args()
     url = ensure(args.scale, args.orders)
     cookie = session_cookie(url)
-    proc, port = start_gunicorn(url, args.workers, args.server)
+    proc, port = start_gunicorn(url, args.workers)
     try:
         headers = {"Cookie": cookie, "Host": "127.0.0.1"}
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
@@ -180,7 +152,7 @@ def main() -> None:
             raise SystemExit(f"{args.path} answered HTTP {first.status}; the benchmark measures only successful pages")
         rows = body.count(b"/workorders/") if args.path.startswith("/workorders") else body.count(b'"number"')
         print(
-            f"{args.server} {args.workers} workers on :{port}; {args.path} → {len(body):,} bytes (~{rows} order links)"
+            f"gunicorn {args.workers} sync workers on :{port}; {args.path} → {len(body):,} bytes (~{rows} order links)"
         )
         before = server_cpu(proc.pid, url)
         result = load_loop(port, args.path, headers, args.seconds, args.concurrency)

@@ -44,6 +44,19 @@ def test_list_and_detail_obey_scope(client, org):
         assert client.get(url).status_code == 302, url
 
 
+def test_list_rows_escape_what_citizens_typed(client, org):
+    order = make_order(
+        org.squadron_a, content='<script>alert("x")</script> & 门口', address="<b>幸福路</b>", exempted=True
+    )
+    client.force_login(org.lead_a)
+    page = client.get("/workorders/").content.decode()
+    row = page[page.index(f'<tr data-number="{order.number}">') :]
+    row = row[: row.index("</tr>")]
+    assert "<script>" not in row and "<b>" not in row
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; 门口" in row and "&lt;b&gt;幸福路&lt;/b&gt;" in row
+    assert f'href="/workorders/{order.pk}/"' in row and "免考核" in row
+
+
 def test_list_filters_search_and_sort(client, org):
     late = make_order(org.squadron_a, content="路灯不亮", address="幸福路1号", due_at=t("2023-05-05 18:00"))
     done = make_order(

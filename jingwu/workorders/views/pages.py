@@ -6,6 +6,7 @@ lookup goes through ``WorkOrder.objects.visible_to``); writes go through the ser
 
 from __future__ import annotations
 
+import html
 from datetime import timedelta
 from typing import Any
 
@@ -17,7 +18,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
-from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.text import add_truncation_text
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
@@ -153,44 +154,37 @@ def _prepare_rows(orders: list[Any], now: Any) -> None:
         order.row_html = _row_html(order, exempted_label)
 
 
+def _e(value: Any) -> str:
+    """``conditional_escape`` without its lazy-string wrapper (the row's values are plain strings, or
+    already-safe HTML): ~30 calls per row."""
+    return value.__html__() if hasattr(value, "__html__") else html.escape(str(value))
+
+
 def _row_html(o: Any, exempted_label: str) -> str:
-    """One ``<tr>`` of the list, built here instead of ~15 template lookups per row."""
-    exempted = format_html(' <span class="badge text-bg-light border">{}</span>', exempted_label) if o.exempted else ""
+    """One ``<tr>`` of the list, built here instead of ~15 template lookups per row; every value is
+    escaped (``_e``) as ``format_html`` would."""
+    exempted = f' <span class="badge text-bg-light border">{_e(exempted_label)}</span>' if o.exempted else ""
     deadline = o.deadline or {}
     badge_html = (
-        format_html(
-            ' <span class="badge {} jw-wo-deadline" data-state="{}">{}</span>',
-            deadline.get("css", ""),
-            deadline.get("state", ""),
-            deadline["label"],
-        )
+        f' <span class="badge {_e(deadline.get("css", ""))} jw-wo-deadline" data-state="{_e(deadline.get("state", ""))}">'
+        f"{_e(deadline['label'])}</span>"
         if deadline.get("label")
         else ""
     )
-    return format_html(
-        '<tr data-number="{}">\n'
-        '<td><a class="fw-semibold text-decoration-none font-monospace small" href="{}">{}</a>\n'
-        '<div class="small text-muted d-lg-none text-truncate jw-wo-snippet">{}</div></td>\n'
-        '<td class="small">{}{}</td>\n'
-        '<td class="d-none d-lg-table-cell small jw-wo-content">{}<div class="text-muted">{}</div></td>\n'
-        '<td class="d-none d-md-table-cell small">{}</td>\n'
-        '<td><span class="badge badge-soft bg-primary-subtle text-primary-emphasis">{}</span>{}</td>\n'
-        '<td class="d-none d-md-table-cell small">{}</td>\n'
-        '<td class="d-none d-md-table-cell small">{}</td>\n'
-        "</tr>\n",
-        o.number,
-        o.detail_url,
-        o.number,
-        o.snippet,
-        o.category.name if o.category_id else "",
-        exempted,
-        o.content_short,
-        o.address_short,
-        o.unit_label,
-        o.state_label,
-        badge_html,
-        o.received_text,
-        o.due_text,
+    number = _e(o.number)
+    return mark_safe(  # noqa: S308 — every interpolated value passed through _e
+        f'<tr data-number="{number}">\n'
+        f'<td><a class="fw-semibold text-decoration-none font-monospace small" href="{_e(o.detail_url)}">{number}</a>\n'
+        f'<div class="small text-muted d-lg-none text-truncate jw-wo-snippet">{_e(o.snippet)}</div></td>\n'
+        f'<td class="small">{_e(o.category.name if o.category_id else "")}{exempted}</td>\n'
+        f'<td class="d-none d-lg-table-cell small jw-wo-content">{_e(o.content_short)}'
+        f'<div class="text-muted">{_e(o.address_short)}</div></td>\n'
+        f'<td class="d-none d-md-table-cell small">{_e(o.unit_label)}</td>\n'
+        f'<td><span class="badge badge-soft bg-primary-subtle text-primary-emphasis">{_e(o.state_label)}</span>'
+        f"{badge_html}</td>\n"
+        f'<td class="d-none d-md-table-cell small">{_e(o.received_text)}</td>\n'
+        f'<td class="d-none d-md-table-cell small">{_e(o.due_text)}</td>\n'
+        "</tr>\n"
     )
 
 
