@@ -330,6 +330,9 @@ def jw_creates(url: str, writers: int, each: int) -> dict[str, float]:
     results = [out.get() for _ in procs]
     for p in procs:
         p.join()
+    failed = [r for r in results if r[0] == "error"]
+    if failed:
+        raise SystemExit(f"Jingwu writer {failed[0][1]} failed:\n{failed[0][2]}")
     lat = sorted(x for r in results for x in r[3])
     total = len(lat)
     wall = max(r[2] for r in results) - min(r[1] for r in results)

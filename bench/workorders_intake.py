@@ -26,6 +26,18 @@ CATEGORIES = ["consult", "help", "complaint", "report", "suggestion"]
 
 
 def writer(url: str, run: int, index: int, count: int, barrier, out) -> None:  # noqa: ANN001
+    """One writer process; a failure is reported to the parent (and breaks the start barrier) instead
+    of leaving the parent waiting for a result that never comes."""
+    try:
+        _write(url, run, index, count, barrier, out)
+    except BaseException:  # noqa: BLE001 — reported, then the process ends
+        import traceback
+
+        barrier.abort()
+        out.put(("error", index, traceback.format_exc()))
+
+
+def _write(url: str, run: int, index: int, count: int, barrier, out) -> None:  # noqa: ANN001
     _setup(url)
     import random
 
@@ -101,6 +113,9 @@ def main() -> None:
     results = [out.get() for _ in procs]
     for p in procs:
         p.join()
+    failed = [r for r in results if r[0] == "error"]
+    if failed:
+        raise SystemExit(f"writer {failed[0][1]} failed:\n{failed[0][2]}")
     first = min(r[1] for r in results)
     last = max(r[2] for r in results)
     total = sum(len(r[3]) for r in results)

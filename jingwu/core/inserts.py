@@ -16,6 +16,29 @@ from django.db import connections, models, router
 
 _STATEMENTS: dict[tuple[type[models.Model], str], tuple[str, list[Any]]] = {}
 
+# Field classes whose database value is the Python value itself when it has exactly this type (or
+# is None): their ``get_db_prep_save`` would only convert it to the same thing. Anything else (dates,
+# decimals, JSON, encrypted text, an enum member…) goes through ``get_db_prep_save``.
+_AS_IS: dict[type[models.Field[Any, Any]], type] = {
+    models.CharField: str,
+    models.TextField: str,
+    models.BooleanField: bool,
+    models.IntegerField: int,
+    models.SmallIntegerField: int,
+    models.BigIntegerField: int,
+    models.PositiveIntegerField: int,
+    models.PositiveSmallIntegerField: int,
+    models.PositiveBigIntegerField: int,
+}
+
+
+def _as_is_type(field: Any) -> type | None:
+    """The exact Python type ``field`` stores unchanged, or None (always converted)."""
+    if isinstance(field, models.ForeignKey):
+        target = field.target_field
+        return int if isinstance(target, models.AutoField | models.IntegerField) else None
+    return _AS_IS.get(type(field))
+
 
 def _statement(model: type[models.Model], alias: str) -> tuple[str, list[Any]]:
     key = (model, alias)
@@ -32,7 +55,7 @@ def _statement(model: type[models.Model], alias: str) -> tuple[str, list[Any]]:
         sql = f"INSERT INTO {q(meta.db_table)} ({columns}) VALUES ({values})"  # noqa: S608 (quoted names)
         if connection.features.can_return_columns_from_insert:
             sql += f" RETURNING {q(str(pk.column))}"  # type: ignore[union-attr]
-        _STATEMENTS[key] = (sql, fields)
+        _STATEMENTS[key] = (sql, [(f, _as_is_type(f)) for f in fields])
     return _STATEMENTS[key]
 
 
@@ -42,7 +65,12 @@ def insert(obj: models.Model) -> models.Model:
     alias = router.db_for_write(model, instance=obj)
     connection = connections[alias]
     sql, fields = _statement(model, alias)
-    params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+    params = []
+    for field, as_is in fields:
+        value = field.pre_save(obj, True)
+        if value is None or type(value) is not as_is:  # noqa: E721 — the exact type, not a subclass
+            value = field.get_db_prep_save(value, connection)
+        params.append(value)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         pk = cursor.fetchone()[0] if connection.features.can_return_columns_from_insert else cursor.lastrowid

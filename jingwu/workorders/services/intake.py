@@ -33,9 +33,18 @@ class IntakeResult:
 
 
 def _number(received_at: datetime) -> str:
+    """GD + the day + 12 random hex digits. Eight digits were too few: a day with ~60,000 orders
+    (a province, or a bulk import) has even odds of two equal numbers; with 48 bits that takes
+    ~17 million in one day."""
     from jingwu.core.calendar import TZ
 
-    return f"GD{received_at.astimezone(TZ):%Y%m%d}{uuid.uuid4().hex[:8].upper()}"
+    return f"GD{received_at.astimezone(TZ):%Y%m%d}{uuid.uuid4().hex[:12].upper()}"
+
+
+def _constraint_of(error: IntegrityError) -> str:
+    """The name of the violated constraint (PostgreSQL tells it; SQLite names the columns)."""
+    diag = getattr(error.__cause__, "diag", None)
+    return getattr(diag, "constraint_name", None) or str(error)
 
 
 def _coordinate(value: Any, field_name: str, low: int, high: int) -> Decimal | None:
@@ -136,8 +145,16 @@ def work_order_intake(
                 insert(order)  # the kept INSERT statement of an order (jingwu.core.inserts)
                 if source_number:
                     OrderSource.objects.create(order=order, source=source, number=source_number)
-        except IntegrityError:
-            raise ValidationError({"source_number": "来源编号已存在 / this source number already exists"}) from None
+        except IntegrityError as error:
+            violated = _constraint_of(error)
+            if "source" in violated:  # workorder_source_number_unique / the order-source table
+                raise ValidationError({"source_number": "来源编号已存在 / this source number already exists"}) from None
+            # the random order number met an existing one (rare: see _number); nothing was saved
+            raise ValidationError(
+                {
+                    "__all__": "工单号生成重复,未保存,请重新提交 / the order number collided; nothing was saved, submit again"
+                }
+            ) from None
         # The row was inserted just above in this transaction: nothing to re-read or lock, and the
         # unit's scope was checked (check_scope) before the insert.
         workflow.perform_created(

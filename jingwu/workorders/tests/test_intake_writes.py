@@ -92,3 +92,23 @@ def test_the_intake_step_is_dated_when_the_demand_came_in_and_later_steps_when_r
     assert events[0].occurred_at == t("2023-05-08 09:00")
     assert events[1].occurred_at > events[0].occurred_at  # recorded now: never before the intake
     assert AuditLog.objects.filter(event="workflow.workorder.intake").latest("id").occurred_at > events[0].occurred_at
+
+
+def test_numbers_have_room_for_a_busy_day_and_a_collision_saves_nothing(org, monkeypatch):
+    from django.core.exceptions import ValidationError
+
+    from jingwu.workorders.services import intake as intake_module
+
+    first = intake(org).order
+    assert first.number.startswith("GD20230508") and len(first.number) == 22  # 12 random hex digits
+    counts = (WorkOrder.objects.count(), TransitionEvent.objects.count(), AuditLog.objects.count())
+    monkeypatch.setattr(intake_module, "_number", lambda received_at: first.number)
+    with pytest.raises(ValidationError) as info:
+        intake(org, content="另一件诉求", citizen_phone="13900000002")
+    assert "__all__" in info.value.message_dict and "工单号" in info.value.message_dict["__all__"][0]
+    assert (WorkOrder.objects.count(), TransitionEvent.objects.count(), AuditLog.objects.count()) == counts
+    monkeypatch.undo()
+    intake(org, source_number="S-1", source=WorkOrder.Source.HOTLINE, citizen_phone="13900000003")
+    with pytest.raises(ValidationError) as info:  # a known source number still says so
+        intake(org, source_number="S-1", source=WorkOrder.Source.HOTLINE, citizen_phone="13900000004")
+    assert "source_number" in info.value.message_dict
