@@ -33,9 +33,14 @@ def hash_key(raw: str) -> str:
 
 
 def _new_key() -> tuple[str, str]:
+    """A new random key and its shown prefix. The prefix is typed on command lines
+    (``jingwu open311key disable PREFIX``): one starting with "-" would read as an option there, so
+    such keys are drawn again (1 in 64)."""
     while True:
         raw = KEY_PREFIX + secrets.token_urlsafe(32)
         prefix = raw[len(KEY_PREFIX) : len(KEY_PREFIX) + PREFIX_LENGTH]
+        if prefix.startswith("-"):
+            continue
         if not ApiKey.objects.filter(prefix=prefix).exists():
             return raw, prefix
 

@@ -77,3 +77,16 @@ def test_the_key_account_has_only_its_keys_rights(client, org):
     assert "_auth_user_id" not in client.session
     assert not account.has_usable_password() and account.is_system and account.person is None
     assert theirs.pk
+
+
+def test_key_prefixes_never_read_as_command_line_options(org, monkeypatch):
+    from jingwu.workorders.open311 import keys
+
+    drawn = iter(["-" + "a" * 42, "b" * 43])  # the first draw would give the prefix "-aaaaaaa"
+    monkeypatch.setattr(keys.secrets, "token_urlsafe", lambda n: next(drawn))
+    output = run("create", "--name", "随手拍", "--unit", org.brigade.code)
+    key = ApiKey.objects.get()
+    assert key.prefix == "b" * 8 and "jw311_" + "b" * 43 in output
+    run("disable", key.prefix)
+    key.refresh_from_db()
+    assert not key.enabled
