@@ -245,6 +245,21 @@ def _auto_now_fields(model: type[models.Model]) -> list[str]:
     return [f.name for f in model._meta.concrete_fields if getattr(f, "auto_now", False)]
 
 
+def _asked(
+    obj: models.Model, transition_name: str, reason: str, payload: dict[str, Any] | None
+) -> tuple[Workflow, Transition, str, dict[str, Any]]:
+    """The object's workflow, the named transition, the trimmed reason (refused when the transition
+    requires one and none is given) and a copy of the payload: what every transition starts from."""
+    wf = workflow_of(obj)
+    transition = wf.get(transition_name)
+    reason = (reason or "").strip()
+    if transition.reason_required and not reason:
+        raise ValidationError(
+            {"reason": f"“{transition.label}”必须填写原因 / a reason is required to {transition.name}"}
+        )
+    return wf, transition, reason, dict(payload or {})
+
+
 def perform(
     obj: models.Model,
     transition_name: str,
@@ -259,14 +274,7 @@ def perform(
     and works on the freshly read row, so a state changed by someone else since ``obj`` was loaded
     refuses the transition instead of overwriting it. ``obj`` gets the new field values.
     """
-    wf = workflow_of(obj)
-    transition = wf.get(transition_name)
-    reason = (reason or "").strip()
-    if transition.reason_required and not reason:
-        raise ValidationError(
-            {"reason": f"“{transition.label}”必须填写原因 / a reason is required to {transition.name}"}
-        )
-    payload = dict(payload or {})
+    wf, transition, reason, payload = _asked(obj, transition_name, reason, payload)
     db = router.db_for_write(type(obj))
     outermost = not transaction.get_connection(db).in_atomic_block
     deadline = time.monotonic() + SQLITE_LOCK_WAIT_SECONDS
@@ -345,14 +353,7 @@ def perform_created(
     keeps the state and has no effect saves nothing. ``at`` dates the event when the step's own time
     is known and earlier (受理 at the time the demand came in); later transitions go through
     :func:`perform` and are dated when they are recorded."""
-    wf = workflow_of(obj)
-    transition = wf.get(transition_name)
-    reason = (reason or "").strip()
-    if transition.reason_required and not reason:
-        raise ValidationError(
-            {"reason": f"“{transition.label}”必须填写原因 / a reason is required to {transition.name}"}
-        )
-    payload = dict(payload or {})
+    wf, transition, reason, payload = _asked(obj, transition_name, reason, payload)
     model = type(obj)
     if obj.pk is None or not transaction.get_connection(router.db_for_write(model)).in_atomic_block:
         raise ImproperlyConfigured("perform_created needs an object inserted in the current transaction")
