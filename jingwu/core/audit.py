@@ -21,7 +21,7 @@ from django.conf import settings
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from . import context
+from . import context, inserts
 from .crypto import HASH_ALGORITHM
 from .models import AuditLane, AuditLog
 
@@ -133,7 +133,6 @@ def _lock_free_lane(count: int, mine: int) -> AuditLane | None:
     )
 
 
-_ROW_FIELDS: list[models.Field] = []
 _SQL: dict[str, str] = {}
 
 
@@ -141,17 +140,15 @@ def _sql() -> dict[str, str]:
     """PostgreSQL statements of the audit write, built once per process from the models' tables."""
     if not _SQL:
         q = connection.ops.quote_name
-        lanes, log = q(AuditLane._meta.db_table), q(AuditLog._meta.db_table)
-        _ROW_FIELDS[:] = [f for f in AuditLog._meta.concrete_fields if not f.primary_key]
-        columns = ", ".join(q(str(f.column)) for f in _ROW_FIELDS)
-        values = ", ".join(["%s"] * len(_ROW_FIELDS))
+        lanes = q(AuditLane._meta.db_table)
+        insert_row, _fields = inserts.statement(AuditLog, connection.alias)  # … RETURNING id
         _SQL["lock"] = (
             f"SELECT lane, seq, head_hash FROM {lanes} WHERE lane < %s "  # noqa: S608 (quoted table names)
             "ORDER BY lane <> %s, random() LIMIT 1 FOR UPDATE SKIP LOCKED"
         )
         # The row and the new chain head in one statement (one round trip instead of two).
         _SQL["append"] = (
-            f"WITH appended AS (INSERT INTO {log} ({columns}) VALUES ({values}) RETURNING id) "  # noqa: S608
+            f"WITH appended AS ({insert_row}) "  # noqa: S608
             f"UPDATE {lanes} SET seq = %s, head_hash = %s WHERE lane = %s RETURNING (SELECT id FROM appended)"
         )
     return _SQL
@@ -160,10 +157,9 @@ def _sql() -> dict[str, str]:
 def _append(row: AuditLog) -> None:
     """Insert ``row`` and move its lane's head to it (the lane is locked by this transaction)."""
     if connection.vendor == "postgresql":
-        sql = _sql()["append"]
-        params = [f.get_db_prep_save(getattr(row, f.attname), connection) for f in _ROW_FIELDS]
+        _sql_text, fields = inserts.statement(AuditLog, connection.alias)
         with connection.cursor() as cursor:
-            cursor.execute(sql, [*params, row.seq, row.hash, row.lane])
+            cursor.execute(_sql()["append"], [*inserts.values(row, fields, connection), row.seq, row.hash, row.lane])
             row.id = cursor.fetchone()[0]
         row._state.adding, row._state.db = False, connection.alias
         return

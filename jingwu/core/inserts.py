@@ -40,7 +40,9 @@ def _as_is_type(field: Any) -> type | None:
     return _AS_IS.get(type(field))
 
 
-def _statement(model: type[models.Model], alias: str) -> tuple[str, list[Any]]:
+def statement(model: type[models.Model], alias: str) -> tuple[str, list[Any]]:
+    """The model's kept ``INSERT … RETURNING pk`` (where the database can return it) and its fields,
+    for :func:`values`. Also the first half of a statement that writes more (the audit chain)."""
     key = (model, alias)
     if key not in _STATEMENTS:
         meta = model._meta
@@ -59,20 +61,25 @@ def _statement(model: type[models.Model], alias: str) -> tuple[str, list[Any]]:
     return _STATEMENTS[key]
 
 
-def insert(obj: models.Model) -> models.Model:
-    """INSERT ``obj`` as a new row (in the caller's transaction) and set its primary key."""
-    model = type(obj)
-    alias = router.db_for_write(model, instance=obj)
-    connection = connections[alias]
-    sql, fields = _statement(model, alias)
+def values(obj: models.Model, fields: list[Any], connection: Any) -> list[Any]:
+    """The database values of ``obj`` for :func:`statement`'s fields (as ``save`` would write them)."""
     params = []
     for field, as_is in fields:
         value = field.pre_save(obj, True)
         if value is None or type(value) is not as_is:  # noqa: E721 — the exact type, not a subclass
             value = field.get_db_prep_save(value, connection)
         params.append(value)
+    return params
+
+
+def insert(obj: models.Model) -> models.Model:
+    """INSERT ``obj`` as a new row (in the caller's transaction) and set its primary key."""
+    model = type(obj)
+    alias = router.db_for_write(model, instance=obj)
+    connection = connections[alias]
+    sql, fields = statement(model, alias)
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql, values(obj, fields, connection))
         pk = cursor.fetchone()[0] if connection.features.can_return_columns_from_insert else cursor.lastrowid
     meta = model._meta
     if isinstance(meta.pk, models.AutoField):
