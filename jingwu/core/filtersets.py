@@ -6,6 +6,10 @@ milliseconds per list request. A filter's own attributes and its ``extra`` (the 
 its form field, which the filter set may change per request: a scoped queryset, fresh choices) are
 all a request changes, so a shallow copy of those is enough: form fields copy their widgets
 themselves.
+
+The form is built the same way: django-filter makes a form class per filter set from fields made
+for that filter set alone, and the form then deep-copies them again (choices, querysets, widgets).
+A shallow copy of each field and widget (attributes copied) is all a form may change.
 """
 
 from __future__ import annotations
@@ -46,3 +50,23 @@ class FilterSet(django_filters.FilterSet):
             filter_.model = model
             filter_.parent = self
             self.filters[name] = filter_
+
+    def get_form_class(self) -> Any:
+        form_class = super().get_form_class()
+        form_class.base_fields = _OwnFields(form_class.base_fields)
+        return form_class
+
+
+class _OwnFields(dict):
+    """The ``base_fields`` of a form class made for one filter set: the form's ``deepcopy`` of them
+    copies each field and its widget shallowly (the widget's attributes as a new dict), which is
+    all a form changes of them (widget attributes, choices assigned anew, a queryset set anew)."""
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> dict[str, Any]:
+        fields = {}
+        for name, field in self.items():
+            field = copy.copy(field)
+            field.widget = copy.copy(field.widget)
+            field.widget.attrs = dict(field.widget.attrs)
+            fields[name] = field
+        return fields

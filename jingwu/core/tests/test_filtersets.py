@@ -58,3 +58,14 @@ def test_what_one_instance_changes_stays_in_it(org):
     assert [c for c, _ in plain.form.fields["state"].choices][1:] == list(Ticket.State.values)
     assert {name: dict(f.extra) for name, f in cls.base_filters.items()} == base_extra
     assert plain.filters["unit"].filter.f is plain.filters["unit"]  # the method runs on this instance's filter
+
+
+def test_a_forms_widget_changes_stay_in_that_form(org):
+    cls = declare(FilterSet)
+    first = cls(QueryDict(""))
+    first.form.fields["state"].widget.attrs["class"] = "form-select is-invalid"
+    first.form.fields["state"].widget.choices = [("", "—")]
+    second = cls(QueryDict(""))
+    assert "class" not in second.form.fields["state"].widget.attrs
+    assert [c for c, _ in second.form.fields["state"].widget.choices][1:] == list(Ticket.State.values)
+    assert "class" not in cls.base_filters["state"].field.widget.attrs
