@@ -40,11 +40,13 @@ def _otp_not_enforced(settings):  # type: ignore[no-untyped-def]
 @pytest.fixture(autouse=True)
 def _fresh_working_calendar():  # type: ignore[no-untyped-def]
     """The working calendar caches overrides per process; a rolled-back test must not leak them."""
+    from jingwu.core import choice_cache, fragments
     from jingwu.core.calendar import clear_cache
-    from jingwu.workorders.filters import forget_category_choices
 
     clear_cache()
-    forget_category_choices()  # the same for the cached category tree: ids die with the test's rows
+    choice_cache.clear_all()  # the same for the cached pickers (units, categories, tags): ids die with the test's rows
+    fragments.clear_all()
     yield
     clear_cache()
-    forget_category_choices()
+    choice_cache.clear_all()
+    fragments.clear_all()

@@ -11,13 +11,13 @@ Unit choices are kept per set of scope grants (who sees which units depends on n
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django.db import connection
 
+from jingwu.core.choice_cache import ChoiceCache, grants_key
 from jingwu.org.filters import INDENT
 from jingwu.org.models import Unit
 from jingwu.org.roles import Cap
@@ -26,11 +26,11 @@ from .models import CaseCategory, CaseTag
 
 TTL = 300.0
 T = TypeVar("T")
-_entries: dict[Hashable, tuple[tuple[Any, ...], float, Any]] = {}
+_cache = ChoiceCache(TTL)
 
 
 def clear() -> None:
-    _entries.clear()
+    _cache.clear()
 
 
 def version() -> tuple[Any, ...]:
@@ -51,13 +51,7 @@ def version() -> tuple[Any, ...]:
 
 
 def _cached(key: Hashable, current: tuple[Any, ...], build: Callable[[], T]) -> T:
-    entry = _entries.get(key)
-    now = time.monotonic()
-    if entry is not None and entry[0] == current and now - entry[1] < TTL:
-        return entry[2]  # type: ignore[no-any-return]
-    value = build()
-    _entries[key] = (current, now, value)
-    return value
+    return _cache.get(key, build, version=current)
 
 
 @dataclass(frozen=True)
@@ -78,14 +72,6 @@ class TagChoices:
     categories: dict[str, list[int]]  # tag code → its 案由 ids
 
 
-def _grants_key(user: Any, capability: str) -> Hashable:
-    return tuple(
-        sorted(
-            (str(g.scope), g.unit_id or 0, g.unit_path or "", g.person_id or 0) for g in user.scope_grants(capability)
-        )
-    )
-
-
 def units(user: Any, current: tuple[Any, ...], capability: str = Cap.VIEW_CASE) -> UnitChoices:
     """Active units (no party branches) the user sees, in tree order, indented below the top one."""
 
@@ -103,7 +89,7 @@ def units(user: Any, current: tuple[Any, ...], capability: str = Cap.VIEW_CASE) 
             paths={pk: path for pk, path, _, _ in rows},
         )
 
-    return _cached(("units", capability, _grants_key(user, capability)), current, build)
+    return _cached(("units", capability, grants_key(user, capability)), current, build)
 
 
 def category_prefix(code: str) -> str:

@@ -8,7 +8,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
-from jingwu.core import audit, crypto
+from jingwu.core import audit, choice_cache, crypto
 from jingwu.core.scope import require_unit_in_scope
 
 from .models import Person, RoleAssignment, Unit, User
@@ -227,6 +227,7 @@ def unit_create(*, actor: User | None, parent: Unit | None, **data: Any) -> Unit
             actor=actor,
             changes=audit.diff({}, {**audit.snapshot(unit, UNIT_FIELDS), "parent": parent.code if parent else None}),
         )
+        _units_changed()
     return unit
 
 
@@ -256,6 +257,7 @@ def unit_update(*, actor: User | None, unit: Unit, **data: Any) -> Unit:
         if changed:
             locked.save(update_fields=[*changed, "updated_at"])
             audit.record("org.unit.update", obj=locked, actor=actor, changes=audit.diff(before, after))
+            _units_changed()
     return locked
 
 
@@ -279,7 +281,13 @@ def unit_move(*, actor: User | None, unit: Unit, new_parent: Unit) -> Unit:
             actor=actor,
             changes={"parent": [old_parent.code if old_parent else None, new_parent.code]},
         )
+        _units_changed()
     return unit
+
+
+def _units_changed() -> None:
+    """This process's unit pickers show the change at once (other processes within their TTL)."""
+    transaction.on_commit(choice_cache.clear_all)
 
 
 # --- Users and roles -------------------------------------------------------------------------

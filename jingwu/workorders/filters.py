@@ -3,7 +3,6 @@ the deadline state is derived from timestamps in SQL (the same rule as ``deadlin
 
 from __future__ import annotations
 
-import time
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -11,9 +10,11 @@ import django_filters
 from django import forms
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from jingwu.core.calendar import TZ, schedule_for
+from jingwu.core.choice_cache import ChoiceCache, grants_key
 from jingwu.core.deadlines import add_working_hours
 from jingwu.core.filtersets import FilterSet
 from jingwu.core.widgets import FastCheckboxInput, FastDateInput, FastHiddenInput, FastSelect, FastTextInput
@@ -53,24 +54,20 @@ REPEAT_CHOICES = [
 YES_NO = [("yes", _("是")), ("no", _("否"))]
 
 
-CATEGORY_CACHE_SECONDS = 60.0
-_category_cache: dict[str, Any] = {}
+CHOICES_CACHE_SECONDS = 60.0
+# The category tree and the unit picker per scope: configuration, kept per process for
+# CHOICES_CACHE_SECONDS (a changed category or unit shows in every process within that time).
+_choices = ChoiceCache(CHOICES_CACHE_SECONDS)
 
 
 def forget_category_choices() -> None:
-    """Drop this process's cached category tree (after a category was changed)."""
-    _category_cache.clear()
+    """Drop this process's cached pickers (after a category was changed)."""
+    _choices.clear()
 
 
 def category_choices() -> list[tuple[int, str]]:
-    """Active categories as an indented tree (parents first); configuration, so cached per process
-    for ``CATEGORY_CACHE_SECONDS`` (a changed category shows in every process within that time)."""
-    cached = _category_cache.get("choices")
-    if cached is not None and time.monotonic() - cached[0] < CATEGORY_CACHE_SECONDS:
-        return cached[1]
-    choices = _category_tree()
-    _category_cache["choices"] = (time.monotonic(), choices)
-    return choices
+    """Active categories as an indented tree (parents first), kept per process (``_choices``)."""
+    return _choices.get("categories", _category_tree)
 
 
 def _category_tree() -> list[tuple[int, str]]:
@@ -99,6 +96,7 @@ def category_subtree(category_id: int) -> list[int]:
 
 
 UNIT_PICKER_LIMIT = 300
+ALL_UNITS = _("全部单位")
 
 
 def unit_picker_choices(units: QuerySet[Unit], chosen: Any = None) -> list[tuple[int, str]]:
@@ -214,14 +212,20 @@ class WorkOrderFilter(FilterSet):
         self.user = user
         units = Unit.objects.visible_to(user, Cap.VIEW_WORKORDER).exclude(kind=Unit.Kind.PARTY_BRANCH).order_by("path")
         self.filters["unit"].queryset = units  # validates the chosen unit: any unit in scope
+        chosen_unit = self.data.get("unit")
+        # kept per set of grants (who sees which units depends on nothing else), chosen unit and language
+        key = ("units", grants_key(user, Cap.VIEW_WORKORDER), str(chosen_unit or ""), get_language())
+        unit_choices = _choices.get(key, lambda: unit_picker_choices(units, chosen_unit))
         categories = category_choices()
         chosen = str(self.data.get("category") or "")
         if chosen and chosen not in {str(pk) for pk, _label in categories}:  # a category newer than the cache
             forget_category_choices()
             categories = category_choices()
         self.filters["category"].extra["choices"] = categories
+        # The pickers' option lists, as the choice cache keeps them: what the form shows besides the data.
+        self.choice_sources = (unit_choices, categories)
         form = self.form
-        form.fields["unit"].widget.choices = [("", _("全部单位")), *unit_picker_choices(units, self.data.get("unit"))]
+        form.fields["unit"].widget.choices = [("", ALL_UNITS), *unit_choices]
         for field in form.fields.values():
             widget = field.widget
             if isinstance(widget, forms.CheckboxInput):

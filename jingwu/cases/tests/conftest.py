@@ -28,16 +28,6 @@ class World:
     incident_category: IncidentCategory
 
 
-@pytest.fixture(autouse=True)
-def _fresh_filter_choices() -> Any:
-    """The filters' choices are cached per process; a rolled-back test must not leave them behind."""
-    from jingwu.cases import filter_choices
-
-    filter_choices.clear()
-    yield
-    filter_choices.clear()
-
-
 @pytest.fixture
 def world(org: OrgTree) -> World:
     partner_a = make_person(org.squadron_a, "刘搭档")

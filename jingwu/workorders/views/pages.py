@@ -15,12 +15,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.safestring import mark_safe
 from django.utils.text import add_truncation_text
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 from django.views.decorators.http import require_GET, require_POST
 
 from jingwu.core.attachments.selectors import attachments_of
@@ -28,6 +29,7 @@ from jingwu.core.calendar import TZ, schedule_for
 from jingwu.core.crypto import mask
 from jingwu.core.deadlines import deadline_state
 from jingwu.core.documents.excel import audited_export, dated_filename, xlsx_response
+from jingwu.core.fragments import FragmentCache
 from jingwu.core.listing import querystring, sort_headers
 from jingwu.core.saved_filters import saved_filter_context
 from jingwu.core.workflow import TransitionNotAllowed
@@ -197,6 +199,19 @@ def _local(value: Any) -> str:
     return value.astimezone(TZ).strftime("%Y-%m-%d %H:%M") if value else ""
 
 
+_filter_forms = FragmentCache()
+
+
+def _filter_form_html(request: HttpRequest, order_filter: WorkOrderFilter, active_filters: int) -> str:
+    """The filter form: the same HTML for the same parameters (the page number aside), language and
+    pickers (the unit picker of the user's scope, the category tree: ``choice_sources``, by identity)."""
+    params = tuple(sorted((key, tuple(values)) for key, values in request.GET.lists() if key != "page"))
+    sources = order_filter.choice_sources
+    key = (get_language(), params, *map(id, sources))
+    context = {"filter": order_filter, "active_filters": active_filters}
+    return _filter_forms.get(key, lambda: render_to_string("workorders/_order_filter.html", context), keep=sources)
+
+
 @require_cap(Cap.VIEW_WORKORDER)
 @require_GET
 def order_list(request: HttpRequest) -> HttpResponse:
@@ -212,15 +227,16 @@ def order_list(request: HttpRequest) -> HttpResponse:
     _prepare_rows(list(page.object_list), timezone.now())
     filters_query = querystring(request, page=None)
     user: Any = request.user
+    active_filters = sum(1 for k, v in request.GET.items() if k not in ("page", "o", "q") and v)
     context = {
         "filter": order_filter,
+        "filter_html": mark_safe(_filter_form_html(request, order_filter, active_filters)),  # noqa: S308 - a rendered template
         "page": page,
         "count_capped": paginator.capped,
         "sort": _sort_headers(request),
         "page_query": filters_query,
         "export_url": reverse("workorders:export") + (f"?{filters_query}" if filters_query else ""),
         "can_intake": user.has_cap(Cap.WORKORDER_INTAKE),
-        "active_filters": sum(1 for k, v in request.GET.items() if k not in ("page", "o", "q") and v),
         **saved_filter_context(request, LIST_KEY),
     }
     return render(request, "workorders/order_list.html", context)
