@@ -23,10 +23,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import models, transaction
-from django.db.models import ExpressionWrapper, Q, QuerySet
+from django.db.models import Count, ExpressionWrapper, Q, QuerySet
 from django.utils import timezone
 
-from . import audit
+from . import audit, compiled
 from .models import Notification, NotificationChannel
 
 logger = logging.getLogger("jingwu.notifications")
@@ -134,9 +134,16 @@ def mark_read(user: Any, ids: Iterable[int] | Literal["all"]) -> int:
 
 
 def unread_count(user: Any) -> int:
+    """The header bell's figure, on every page: its SQL compiled once (``jingwu.core.compiled``)."""
     if user is None or not user.is_authenticated:
         return 0
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+    found = compiled.rows("core.unread_count", _unread_count, user.pk)
+    return int(found[0][0]) if found else 0
+
+
+def _unread_count(user_id: int) -> QuerySet[Any]:
+    unread = Notification.objects.filter(recipient_id=user_id, read_at__isnull=True).order_by()
+    return unread.values("recipient_id").annotate(n=Count("pk")).values_list("n")
 
 
 def notifications_for(user: Any) -> QuerySet[Notification]:

@@ -7,6 +7,8 @@ A list view adds ``saved_filter_context(request, "<app>.<list>")`` to its contex
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import partial
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -20,7 +22,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from jingwu.core import audit
+from jingwu.core import audit, compiled
 
 from .models import SavedFilter
 
@@ -45,12 +47,28 @@ def for_user(user: Any, list_key: str | None = None) -> QuerySet[SavedFilter]:
     return qs.filter(list_key=list_key) if list_key else qs
 
 
+@dataclass(frozen=True)
+class SavedFilterItem:
+    pk: int
+    name: str
+    querystring: str
+    active: bool
+
+
 def saved_filter_context(request: HttpRequest, list_key: str) -> dict[str, Any]:
-    """What ``core/_saved_filters.html`` needs: the user's filters, the current query, the list URL."""
+    """What ``core/_saved_filters.html`` needs: the user's filters, the current query, the list URL.
+    Every list page runs this: the query is compiled once per list (``jingwu.core.compiled``)."""
     current = clean_querystring(request.GET.urlencode())
-    saved = list(for_user(request.user, list_key))
-    for item in saved:
-        item.active = bool(current) and item.querystring == current  # type: ignore[attr-defined]
+    user: Any = request.user
+    found = (
+        compiled.rows(("core.saved_filters", list_key), partial(_items, list_key), user.pk)
+        if getattr(user, "is_authenticated", False)
+        else []
+    )
+    saved = [
+        SavedFilterItem(pk=pk, name=name, querystring=query, active=bool(current) and query == current)
+        for pk, name, query in found
+    ]
     return {
         "saved_filters": {
             "items": saved,
@@ -59,6 +77,10 @@ def saved_filter_context(request: HttpRequest, list_key: str) -> dict[str, Any]:
             "list_url": request.path,
         }
     }
+
+
+def _items(list_key: str, user_id: int) -> QuerySet[Any]:
+    return SavedFilter.objects.filter(user_id=user_id, list_key=list_key).values_list("pk", "name", "querystring")
 
 
 # --- services ----------------------------------------------------------------------------------

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
+from jingwu.core import compiled
 from jingwu.core.fields import EncryptedTextField
 from jingwu.core.scope import Scope, ScopedQuerySet, grants_q
 from jingwu.core.workflow import Transition, Workflow
@@ -94,10 +96,16 @@ def _assisting(user: Any, grants: list[Any]) -> Q | None:
         user._wo_assisting = cache
     key = tuple(grants)
     if key not in cache:
-        seen_as_lead = grants_q(grants, "order__unit", "order__handler")
-        legs = Assignment.objects.filter(role=Assignment.Role.ASSIST).filter(q).exclude(seen_as_lead)
-        cache[key] = legs.exists()
+        cache[key] = bool(compiled.rows(("workorders.assisting", key), partial(_assisting_legs, grants, q)))
     return q if cache[key] else None
+
+
+def _assisting_legs(grants: list[Any], q: Q) -> Any:
+    """One assist leg to the grants' units on an order they do not already see as lead (the SQL is
+    kept per set of grants: ``jingwu.core.compiled``)."""
+    seen_as_lead = grants_q(grants, "order__unit", "order__handler")
+    legs = Assignment.objects.filter(role=Assignment.Role.ASSIST).filter(q).exclude(seen_as_lead)
+    return legs.order_by().values_list("pk")[:1]
 
 
 def _membership_prefixes(user: Any) -> list[str]:
