@@ -142,9 +142,20 @@ def server_cpu(server: int, url: str) -> dict[str, dict[int, float]]:
 
 def cpu_per_request(before: dict[str, dict[int, float]], after: dict[str, dict[int, float]], requests: int) -> str:
     """'x ms gunicorn + y ms PostgreSQL → ≈ N req/s if the machine's cores served only this'."""
-    used = {side: sum(after[side][pid] - before[side].get(pid, 0.0) for pid in after[side]) for side in after}
+    used = {
+        side: sum(max(0.0, after[side][pid] - before[side].get(pid, 0.0)) for pid in after[side] if after[side][pid])
+        for side in after
+    }
     per = {side: 1000 * used[side] / max(1, requests) for side in used}
     cores = os.cpu_count() or 1
+    # A backend that ended during the run (the server's connections are closed after CONN_MAX_AGE)
+    # took its CPU with it: the database side cannot be measured then.
+    ended = [pid for pid in before["db"] if not after["db"].get(pid)]
+    if ended:
+        return (
+            f"CPU per request: {per['app']:.1f} ms gunicorn; PostgreSQL not measured ({len(ended)} backends ended "
+            f"during the run: connections are renewed after CONN_MAX_AGE; run ≤ 50 s to measure it)"
+        )
     capacity = cores * 1000 / max(0.001, per["app"] + per["db"])
     return (
         f"CPU per request: {per['app']:.1f} ms gunicorn + {per['db']:.1f} ms PostgreSQL → ≈ {capacity:.0f} req/s "

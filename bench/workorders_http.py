@@ -120,8 +120,11 @@ def session_cookie(url: str, username: str = "leader") -> str:
 
     from jingwu.org.models import User
 
+    from django.db import connections
+
     client = Client()
     client.force_login(User.objects.get(username=username))
+    connections.close_all()  # this process's backend is not the server's: out of the CPU count
     return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
 
 
