@@ -116,11 +116,10 @@ def session_cookie(url: str, username: str = "leader") -> str:
     """A logged-in session of ``username`` (created through Django's own login in this process)."""
     _setup(url)
     from django.conf import settings
+    from django.db import connections
     from django.test import Client
 
     from jingwu.org.models import User
-
-    from django.db import connections
 
     client = Client()
     client.force_login(User.objects.get(username=username))

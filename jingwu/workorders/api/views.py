@@ -29,6 +29,7 @@ from jingwu.org.roles import Cap
 
 from .. import services
 from ..models import Assignment, Category, RequestStatus, WorkOrder
+from ..paging import OrderPagination
 from ..selectors import assist_leg_of, period_summary
 from ..services.attachments import ATTACH_CAPABILITIES
 from .filters import WorkOrderFilter
@@ -119,6 +120,7 @@ class WorkOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     permission_classes = [HasCapability]
     serializer_class = WorkOrderSerializer
     filter_backends = [DjangoFilterBackend, StableOrderingFilter]
+    pagination_class = OrderPagination
     filterset_class = WorkOrderFilter
     ordering_fields = ["received_at", "dispatched_at", "due_at", "completed_at", "number"]
     ordering = ["-received_at"]

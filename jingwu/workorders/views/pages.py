@@ -7,18 +7,15 @@ lookup goes through ``WorkOrder.objects.visible_to``); writes go through the ser
 from __future__ import annotations
 
 import html
-from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.functional import cached_property
 from django.utils.safestring import mark_safe
 from django.utils.text import add_truncation_text
 from django.utils.translation import get_language, gettext
@@ -39,6 +36,7 @@ from .. import mywork, selectors, services
 from ..filters import SORT_LABELS, WorkOrderFilter
 from ..forms import IntakeForm, RepeatActionForm, apply_service_errors
 from ..models import RepeatLink, WorkOrder
+from ..paging import BoundedPaginator, recent_start
 from ..services.reveal import work_order_reveal_phone
 from .actions import action_panel, order_records
 from .common import badge, require_cap, visible_order
@@ -82,46 +80,7 @@ LIST_FIELDS = (
     "unit__depth",
 )
 COUNT_CAP = 2_000  # an unfiltered list counts at most this many rows ("2000+ 件", 100 pages)
-RECENT_DAYS = 31  # the newest-first list reads a page from the last month's orders when they fill it
 _PK_MARK = 987654321
-
-
-class BoundedPaginator(Paginator):
-    """The exact count for a filtered list (the pager stays right); for an unfiltered one, a count
-    bounded at ``cap`` (``SELECT COUNT(*) FROM (… LIMIT cap+1)``, unordered): a province holds millions of orders
-    and nobody pages through them — past the cap the pager says "2000+" and filters narrow it."""
-
-    def __init__(self, object_list: Any, per_page: int, *, cap: int | None = None, recent: Any = None) -> None:
-        super().__init__(object_list, per_page)
-        self.cap = cap
-        self.capped = False
-        self.recent = recent
-
-    def page(self, number: Any) -> Any:
-        """With ``recent`` (a moment; the list in its default order, newest received first): read the
-        page from the orders received since then when they fill it. Every order left out is older
-        than every one read, so the page is the same; the unit + received index serves it instead of
-        sorting all of a brigade's orders of five years. Otherwise the whole list, as usual."""
-        number = self.validate_number(number)
-        bottom = (number - 1) * self.per_page
-        top = min(bottom + self.per_page, self.count)
-        rows: Any = None
-        if self.recent is not None and top > bottom:
-            orders: Any = self.object_list  # a QuerySet here
-            rows = list(orders.filter(received_at__gte=self.recent)[bottom:top])
-            if len(rows) < top - bottom:
-                rows = None
-        if rows is None:
-            rows = self.object_list[bottom:top]
-        return Page(rows, number, self)
-
-    @cached_property
-    def count(self) -> int:
-        if self.cap is None:
-            return super().count
-        n = self.object_list.order_by()[: self.cap + 1].count()  # type: ignore[attr-defined]  # a QuerySet here
-        self.capped = n > self.cap
-        return min(n, self.cap)
 
 
 def _is_filtered(request: HttpRequest) -> bool:
@@ -221,7 +180,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
         orders.only(*LIST_FIELDS),
         PAGE_SIZE,
         cap=None if _is_filtered(request) else COUNT_CAP,
-        recent=timezone.now() - timedelta(days=RECENT_DAYS) if newest_first else None,
+        recent=recent_start() if newest_first else None,
     )
     page = paginator.get_page(request.GET.get("page"))
     _prepare_rows(list(page.object_list), timezone.now())
