@@ -95,3 +95,15 @@ def test_statistics_scope(client: Any, world: World) -> None:
     response = client.get(reverse("cases:case-statistics"), {"unit": world.org.brigade.code})
     assert response.status_code == 200
     assert world.org.squadron_a.name in response.content.decode()
+
+
+def test_period_inputs_show_the_period_counted(client: Any, world: World) -> None:
+    client.force_login(world.leader)
+    today = timezone.localdate()
+    html = client.get(reverse("cases:case-statistics")).content.decode()
+    assert f'name="start" value="{today.replace(month=1, day=1).isoformat()}"' in html
+    assert f'name="end" value="{today.isoformat()}"' in html
+    assert f"{today.replace(month=1, day=1):%Y-%m-%d} — {today:%Y-%m-%d}" in html
+    html = client.get(reverse("cases:case-statistics"), {"start": "2024-03-01"}).content.decode()
+    assert 'name="start" value="2024-03-01"' in html and f'name="end" value="{today.isoformat()}"' in html
+    assert f"2024-03-01 — {today:%Y-%m-%d}" in html

@@ -93,10 +93,16 @@ def _drill(figure: Figure, start: dt.date, end: dt.date) -> str:
 @require_cap(Cap.VIEW_CASE)
 def case_statistics(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
-    form = StatisticsForm(request.GET or None, user=user)
+    # The period's inputs show the period the page counts: this year so far unless asked otherwise.
+    params = request.GET.copy()
+    today = dt.datetime.now(DISPLAY_TZ).date()
+    if not params.get("start"):
+        params["start"] = today.replace(month=1, day=1).isoformat()
+    if not params.get("end"):
+        params["end"] = today.isoformat()
+    form = StatisticsForm(params, user=user)
     units = form.fields["unit"].queryset  # type: ignore[attr-defined]
-    valid = form.is_valid() if request.GET else False
-    data = form.cleaned_data if valid else {}
+    data = form.cleaned_data if form.is_valid() else {}
     unit = data.get("unit") or units.order_by("depth", "path").first()
     if unit is None:
         raise Http404("没有可统计的单位 / no unit in your scope")
