@@ -43,7 +43,7 @@ def sort_headers(
     """Per sortable column: its label, state ("asc", "desc" or ""), the URL that sorts by it (back
     to page 1) and the ready ``html`` of its header cell."""
     current = request.GET.get("o", "")
-    others = urlencode([(k, v) for k, values in request.GET.lists() if k not in ("o", "page") for v in values])
+    others = querystring(request, o=None, page=None)
     headers = {}
     for key, label in labels.items():
         if current == key:

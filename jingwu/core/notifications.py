@@ -124,7 +124,7 @@ def _enqueue_delivery(notification_ids: list[int]) -> None:
 
 def mark_read(user: Any, ids: Iterable[int] | Literal["all"]) -> int:
     """Mark the user's own notifications read (others' ids are silently ignored); returns how many."""
-    qs = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    qs = _unread(user.pk)
     if ids != "all":
         qs = qs.filter(pk__in=list(ids))
     return qs.update(read_at=timezone.now())
@@ -141,9 +141,12 @@ def unread_count(user: Any) -> int:
     return int(found[0][0]) if found else 0
 
 
+def _unread(user_id: int) -> QuerySet[Notification]:
+    return Notification.objects.filter(recipient_id=user_id, read_at__isnull=True)
+
+
 def _unread_count(user_id: int) -> QuerySet[Any]:
-    unread = Notification.objects.filter(recipient_id=user_id, read_at__isnull=True).order_by()
-    return unread.values("recipient_id").annotate(n=Count("pk")).values_list("n")
+    return _unread(user_id).order_by().values("recipient_id").annotate(n=Count("pk")).values_list("n")
 
 
 def notifications_for(user: Any) -> QuerySet[Notification]:

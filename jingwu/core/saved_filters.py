@@ -43,7 +43,11 @@ def for_user(user: Any, list_key: str | None = None) -> QuerySet[SavedFilter]:
     """The user's own saved filters (nobody else's, whatever their role)."""
     if not getattr(user, "is_authenticated", False):
         return SavedFilter.objects.none()
-    qs = SavedFilter.objects.filter(user=user)
+    return _of_user(user.pk, list_key)
+
+
+def _of_user(user_id: int, list_key: str | None = None) -> QuerySet[SavedFilter]:
+    qs = SavedFilter.objects.filter(user_id=user_id)
     return qs.filter(list_key=list_key) if list_key else qs
 
 
@@ -80,7 +84,7 @@ def saved_filter_context(request: HttpRequest, list_key: str) -> dict[str, Any]:
 
 
 def _items(list_key: str, user_id: int) -> QuerySet[Any]:
-    return SavedFilter.objects.filter(user_id=user_id, list_key=list_key).values_list("pk", "name", "querystring")
+    return _of_user(user_id, list_key).values_list("pk", "name", "querystring")
 
 
 # --- services ----------------------------------------------------------------------------------
