@@ -21,7 +21,11 @@ from jingwu.core.api import Pagination
 RECENT_DAYS = 31  # a newest-first list reads a page from the last month's orders when they fill it
 
 
-def recent_start() -> datetime:
+def recent_start(params: Any, order_param: str) -> datetime | None:
+    """Where a newest-first list may start reading (``BoundedPaginator(recent=…)``): a month ago
+    when ``params`` ask for neither another order (``order_param``) nor a received period; else None."""
+    if params.get(order_param) or params.get("received_from") or params.get("received_to"):
+        return None
     return timezone.now() - timedelta(days=RECENT_DAYS)
 
 
@@ -69,8 +73,6 @@ class OrderPagination(Pagination):
     page: see ``BoundedPaginator.page``); the count stays exact."""
 
     def paginate_queryset(self, queryset: Any, request: Any, view: Any = None) -> Any:
-        params = request.query_params
-        newest_first = not params.get("ordering") and not (params.get("received_from") or params.get("received_to"))
-        recent = recent_start() if newest_first else None
+        recent = recent_start(request.query_params, "ordering")
         self.django_paginator_class = cast(Any, partial(BoundedPaginator, recent=recent))  # called as the class is
         return super().paginate_queryset(queryset, request, view)

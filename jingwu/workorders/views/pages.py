@@ -175,12 +175,11 @@ def _filter_form_html(request: HttpRequest, order_filter: WorkOrderFilter, activ
 @require_GET
 def order_list(request: HttpRequest) -> HttpResponse:
     order_filter, orders = _filtered(request)
-    newest_first = not request.GET.get("o") and not (request.GET.get("received_from") or request.GET.get("received_to"))
     paginator = BoundedPaginator(
         orders.only(*LIST_FIELDS),
         PAGE_SIZE,
         cap=None if _is_filtered(request) else COUNT_CAP,
-        recent=recent_start() if newest_first else None,
+        recent=recent_start(request.GET, "o"),
     )
     page = paginator.get_page(request.GET.get("page"))
     _prepare_rows(list(page.object_list), timezone.now())
