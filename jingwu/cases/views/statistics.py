@@ -75,14 +75,10 @@ class StatisticsForm(forms.Form):
         return data
 
 
-def _period(form: StatisticsForm) -> tuple[dt.date, dt.date]:
+def _default_period() -> tuple[dt.date, dt.date]:
+    """This year so far."""
     today = dt.datetime.now(DISPLAY_TZ).date()
-    data = form.cleaned_data if form.is_valid() else {}
-    start = data.get("start") or today.replace(month=1, day=1)
-    end = data.get("end") or today
-    if start > end:
-        start, end = today.replace(month=1, day=1), today
-    return start, end
+    return today.replace(month=1, day=1), today
 
 
 def _drill(figure: Figure, start: dt.date, end: dt.date) -> str:
@@ -95,18 +91,18 @@ def case_statistics(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
     # The period's inputs show the period the page counts: this year so far unless asked otherwise.
     params = request.GET.copy()
-    today = dt.datetime.now(DISPLAY_TZ).date()
+    default_start, default_end = _default_period()
     if not params.get("start"):
-        params["start"] = today.replace(month=1, day=1).isoformat()
+        params["start"] = default_start.isoformat()
     if not params.get("end"):
-        params["end"] = today.isoformat()
+        params["end"] = default_end.isoformat()
     form = StatisticsForm(params, user=user)
     units = form.fields["unit"].queryset  # type: ignore[attr-defined]
     data = form.cleaned_data if form.is_valid() else {}
     unit = data.get("unit") or units.order_by("depth", "path").first()
     if unit is None:
         raise Http404("没有可统计的单位 / no unit in your scope")
-    start, end = _period(form)
+    start, end = (data["start"], data["end"]) if data else (default_start, default_end)
     kind = data.get("kind") or None
     tag = data.get("tag") or None
     stats = selectors.case_statistics(unit, start, end, user=user, kind=kind, tag=tag)
