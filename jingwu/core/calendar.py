@@ -28,6 +28,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
@@ -53,8 +54,12 @@ _KIND_WORDS = {
 }
 
 
-class CalendarUnavailable(Exception):
-    """No calendar for a date: the package has not published its year and no override covers it."""
+class CalendarUnavailable(ValidationError):
+    """No calendar for a date: the package has not published its year and no override covers it.
+
+    A ``ValidationError``: a step whose deadline falls in such a year (a dispatch in late December
+    before next year's calendar is out) is refused with this message, as a form or API error, never
+    a server error."""
 
     def __init__(self, day: date):
         self.date = day
@@ -65,6 +70,9 @@ class CalendarUnavailable(Exception):
             f"no working calendar for year {day.year} ({day.isoformat()}): an administrator must add the "
             f"year's calendar on the calendar override page or with `jingwu calendar import FILE`"
         )
+
+    def __str__(self) -> str:
+        return str(self.message)  # the message itself, not ValidationError's list repr
 
 
 class CalendarError(ValueError):

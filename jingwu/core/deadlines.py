@@ -34,6 +34,7 @@ from django.utils.translation import gettext_lazy
 from .calendar import (
     TZ,
     CalendarError,
+    CalendarUnavailable,
     Schedule,
     is_workday,
     local_date,
@@ -225,6 +226,9 @@ class DeadlineState(StrEnum):
     OVERDUE = "overdue"
     MET = "met"
     MET_LATE = "met_late"
+    # Not yet past the deadline, but whether it is due soon needs a working calendar not yet
+    # published (a deadline in a year without one): shown as such, never guessed.
+    UNKNOWN = "unknown"
 
     @property
     def label(self) -> str | Promise:
@@ -234,6 +238,7 @@ class DeadlineState(StrEnum):
             "overdue": gettext_lazy("超期"),
             "met": gettext_lazy("按期办结"),
             "met_late": gettext_lazy("超期办结"),
+            "unknown": gettext_lazy("日历未公布"),
         }[self.value]
 
 
@@ -258,7 +263,10 @@ def deadline_state(
     due_soon_hours: float | None = None,
     basis: str = "working",
 ) -> DeadlineState:
-    """ON_TIME / DUE_SOON / OVERDUE, or MET / MET_LATE once completed; from timestamps alone."""
+    """ON_TIME / DUE_SOON / OVERDUE, or MET / MET_LATE once completed; from timestamps alone.
+
+    UNKNOWN when the deadline is still ahead but the working time up to it cannot be counted (it
+    runs into a year whose working calendar is not published): a page shows that, it never fails."""
     due = require_aware(due, "期限 due")
     if completed_at is not None:
         return DeadlineState.MET if require_aware(completed_at, "办结时间") <= due else DeadlineState.MET_LATE
@@ -266,7 +274,10 @@ def deadline_state(
     if now > due:
         return DeadlineState.OVERDUE
     threshold = schedule_for(unit).due_soon_hours if due_soon_hours is None else due_soon_hours
-    left = remaining(now, due, unit, basis=basis)
+    try:
+        left = remaining(now, due, unit, basis=basis)
+    except CalendarUnavailable:
+        return DeadlineState.UNKNOWN
     return DeadlineState.DUE_SOON if left <= threshold else DeadlineState.ON_TIME
 
 

@@ -51,6 +51,8 @@ def _groups() -> list[NavGroup]:
                 NavItem(_("我的工作"), "workorders:my-work", "inboxes", "workorders.view"),
                 NavItem(_("受理登记"), "workorders:intake", "telephone-plus", "workorders.intake"),
                 NavItem(_("热线工单导入"), "workorders:hotline-import", "file-earmark-arrow-up", "workorders.intake"),
+                NavItem(_("派单规则"), "workorders:rule-list", "signpost-split", "workorders.dispatch"),
+                NavItem(_("诉求类别"), "workorders:category-list", "diagram-2", "workorders.dispatch"),
                 NavItem(_("警情"), "cases:incident-list", "telephone-inbound", "cases.view"),
                 NavItem(_("案件"), "cases:case-list", "folder2-open", "cases.view"),
                 NavItem(_("行刑衔接"), "cases:transfer-list", "arrow-left-right", "cases.view"),

@@ -42,7 +42,7 @@ def _chart_value(metric: Any, value: Any) -> Any:
     """Rates are fractions in the registry; the chart shows percent like the figures do."""
     if value is None or metric.kind != "rate":
         return value
-    return round(float(value) * 100, 1)
+    return metrics.percent_points(value)  # below 1 never plotted as 100
 
 
 def _indented(units: Any) -> list[Any]:

@@ -303,6 +303,8 @@ def _build_brigade(gen: Generator, parent: Unit, index: int, counters: dict[str,
 DEMO_USERS = [
     # username, role, unit (code suffix within brigade or None for detachment), scope, person selector
     ("leader", "leadership", "brigade", "subtree", "张钢"),
+    # the 支队's 接诉即办 desk: dispatches to the brigades (两级派单: 支队 → 大队 → 中队)
+    ("dispatcher", "leadership", "detachment", "subtree", None),
     ("lead", "unit_lead", "03", "subtree", "squadron-lead"),
     ("officer", "officer", "03", "own", "squadron-officer"),
     ("legal", "legal", "brigade", "subtree", "office-12"),
@@ -322,6 +324,8 @@ def _demo_users(detachment: Unit, brigade: Unit) -> list[DemoLogin]:
     for username, role, where, scope, who in DEMO_USERS:
         if where is None:
             unit = None
+        elif where == "detachment":
+            unit = detachment
         elif where == "brigade":
             unit = brigade
         else:
@@ -343,7 +347,8 @@ def _demo_users(detachment: Unit, brigade: Unit) -> list[DemoLogin]:
             used.add(person.pk)
         user = User.objects.filter(username=username).first()
         if user is None:
-            user = User(username=username, person=person, is_system=person is None)
+            # a login without a person is a system account, except a desk's (a role at a unit)
+            user = User(username=username, person=person, is_system=person is None and unit is None)
             user.set_password(DEMO_PASSWORD)
             user.save()
             RoleAssignment.objects.create(user=user, role=role, unit=unit, scope=scope)

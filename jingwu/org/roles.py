@@ -40,6 +40,8 @@ class Cap:
     WORKORDER_CALLBACK = "workorders.callback"
     WORKORDER_SUPERVISE = "workorders.supervise"
     WORKORDER_APPROVE = "workorders.approve"
+    # 涉警投诉认定: mark an order taken in as a complaint about an officer or a unit (→ 督察)
+    WORKORDER_CONFLICT = "workorders.conflict"
     VIEW_CASE = "cases.view"
     HANDLE_CASE = "cases.handle"
     REVIEW_CASE = "cases.review"
@@ -61,7 +63,7 @@ class RoleDef:
 _READ = {Cap.VIEW_UNIT, Cap.VIEW_PERSON}
 _CASES = {Cap.VIEW_CASE, Cap.HANDLE_CASE}  # 办案: record incidents, cases, parties, measures
 _WO_HANDLE = {Cap.VIEW_WORKORDER, Cap.WORKORDER_HANDLE}  # 接诉即办: sign for, contact, complete
-_WO_DISPATCH = {Cap.WORKORDER_INTAKE, Cap.WORKORDER_DISPATCH, Cap.WORKORDER_CALLBACK}
+_WO_DISPATCH = {Cap.WORKORDER_INTAKE, Cap.WORKORDER_DISPATCH, Cap.WORKORDER_CALLBACK, Cap.WORKORDER_CONFLICT}
 
 ROLES: dict[str, RoleDef] = {
     r.code: r
@@ -88,9 +90,11 @@ ROLES: dict[str, RoleDef] = {
                 _READ
                 | _WO_DISPATCH
                 | {Cap.CHANGE_PERSON, Cap.EXPORT_PERSON, Cap.REVEAL_SENSITIVE, Cap.VIEW_CASE, Cap.APPROVE_CASE}
-                | {Cap.VIEW_WORKORDER, Cap.WORKORDER_SUPERVISE, Cap.WORKORDER_APPROVE}
+                # HANDLE: the brigade signs for (签收) what the 支队 dispatches to it, then dispatches
+                # it on to a squadron (two-level dispatch), or returns it (退单)
+                | {Cap.VIEW_WORKORDER, Cap.WORKORDER_HANDLE, Cap.WORKORDER_SUPERVISE, Cap.WORKORDER_APPROVE}
             ),
-            description=_("查看全大队,审批退单和延期,阅看驾驶舱"),
+            description=_("查看全大队,签收上级派单并转派,审批退单和延期,阅看驾驶舱"),
         ),
         RoleDef(
             "legal",
@@ -103,7 +107,11 @@ ROLES: dict[str, RoleDef] = {
             "discipline",
             _("督察/纪检"),
             Scope.SUBTREE,
-            frozenset(_READ | _WO_HANDLE | {Cap.REVEAL_SENSITIVE, Cap.VIEW_DISCIPLINE, Cap.EXPORT_PERSON}),
+            frozenset(
+                _READ
+                | _WO_HANDLE
+                | {Cap.WORKORDER_CONFLICT, Cap.REVEAL_SENSITIVE, Cap.VIEW_DISCIPLINE, Cap.EXPORT_PERSON}
+            ),
             requires_otp=True,
             description=_("廉政档案、记分、明察暗访;唯一可见纪律记录的角色"),
         ),

@@ -48,6 +48,7 @@ from .models import (
     OrderSource,
     RequestStatus,
     ReturnRequest,
+    RoutingRule,
     SupervisionNotice,
     WorkOrder,
 )
@@ -220,6 +221,7 @@ class _Brigade:
                 "number": f"GD{received:%Y%m%d}{self.index:03d}{self.seq:05d}"[:32],
                 "source": source,
                 "source_number": source_number,
+                "source_platform": "12345" if source == "hotline_import" else "",
                 "citizen_name": self._citizen(),
                 "citizen_phone": phone,
                 "phone_index": crypto.blind_index(phone),
@@ -235,7 +237,8 @@ class _Brigade:
         )
         plan.step("intake", None, self.staff.desk, received, source=source, source_number=source_number, category=code)
         if source_number:
-            plan.children.append((OrderSource, {"source": source, "number": source_number}))
+            platform = "12345" if source == "hotline_import" else ""
+            plan.children.append((OrderSource, {"source": source, "platform": platform, "number": source_number}))
         return plan, category, self.units[suffix]
 
     def dispatch(self, plan: _Plan, category: Category, unit: Unit, at: datetime) -> None:
@@ -246,7 +249,18 @@ class _Brigade:
             changes.update(
                 dispatched_at=at, response_due_at=sign_due, clock_started_at=at, original_due_at=due, due_at=due
             )
-        plan.step("dispatch", S.DISPATCHED, self.staff.desk, at, to_unit=unit.code, level=1, rule=None, set=changes)
+        leg_due = changes.get("due_at", plan.fields.get("due_at"))
+        plan.step(
+            "dispatch",
+            S.DISPATCHED,
+            self.staff.desk,
+            at,
+            to_unit=unit.code,
+            level=1,
+            rule=None,
+            leg_due_at=leg_due.isoformat() if leg_due else None,
+            set=changes,
+        )
         plan.legs.append(
             {
                 "role": Assignment.Role.LEAD,
@@ -256,6 +270,7 @@ class _Brigade:
                 "dispatched_by": self.staff.desk,
                 "dispatched_at": at,
                 "sign_due_at": sign_due,
+                "due_at": leg_due,
             }
         )
 
@@ -285,7 +300,12 @@ class _Brigade:
         changes = {} if plan.fields.get("first_contact_at") else {"first_contact_at": at}
         plan.step("contact", S.HANDLING, worker, at, channel=channel, set=changes)
         text = result or ("已电话联系诉求人,了解具体情况" if channel == "phone" else "已与诉求人当面沟通")
-        plan.children.append((Contact, {"contacted_at": at, "channel": channel, "result": text, "recorded_by": worker}))
+        plan.children.append(
+            (
+                Contact,
+                {"contacted_at": at, "channel": channel, "result": text, "recorded_by": worker, "recorded_at": at},
+            )
+        )
 
     def complete(self, plan: _Plan, category: Category, unit: Unit, worker: User | None, at: datetime) -> None:
         reply, result = REPLIES[category.code]
@@ -372,6 +392,11 @@ class _Brigade:
     ) -> None:
         due = compute_due(at, category.complete_limit, unit)
         reason = "回访" + ("未解决" if not resolved else "") + ("不满意" if satisfaction == "unsatisfied" else "")
+        for model, values in reversed(plan.children):  # the ended round keeps its clock (as the service does)
+            if model is Completion and values["round"] == plan.fields.get("reopen_count", 0):
+                values["round_started_at"] = plan.fields.get("clock_started_at") or plan.fields.get("dispatched_at")
+                values["round_due_at"] = plan.fields.get("due_at")
+                break
         plan.step(
             "reopen",
             S.HANDLING,
@@ -736,6 +761,7 @@ def _open_orders(builder: _Brigade, now: datetime) -> int:
             received_at=at,
             intake_unit=builder.brigade,
             source="hotline_import",
+            platform="12345",
             source_number=f"12345-{at:%Y%m%d}-OPEN{rng.randrange(10**5, 10**6)}",
         ).order
 
@@ -787,6 +813,7 @@ def _open_orders(builder: _Brigade, now: datetime) -> int:
             channel="phone",
             result="已电话联系诉求人,约定现场查看",
             contacted_at=ago(hours - 0.6),
+            recorded_at=ago(hours - 0.6),
         )
         made += 1
     # a return awaiting the leader's decision
@@ -803,13 +830,107 @@ def _open_orders(builder: _Brigade, now: datetime) -> int:
     assert officer.person is not None
     services.work_order_assign_handler(actor=lead, order=order, person=officer.person)
     services.work_order_contact(
-        actor=officer, order=order, channel="phone", result="已电话答复", contacted_at=ago(29.4)
+        actor=officer,
+        order=order,
+        channel="phone",
+        result="已电话答复",
+        contacted_at=ago(29.4),
+        recorded_at=ago(29.4),
     )
     services.work_order_complete(
         actor=officer, order=order, reply="已告知通过“交管12123”申领电子驾驶证的步骤", result="explained", at=ago(5)
     )
     made += 1
+    made += _two_level_orders(builder, intake, ago)
     return made
+
+
+def _two_level_orders(builder: _Brigade, intake: Any, ago: Any) -> int:
+    """两级派单: orders the 支队 desk (``dispatcher``) takes in and dispatches to the brigade, which
+    signs for them (``leader``) and dispatches them on to a squadron with a deadline of its own."""
+    from . import services
+
+    dispatcher = User.objects.filter(username="dispatcher").first()
+    detachment = Unit.objects.filter(code=DETACHMENT_CODE).first()
+    leader, lead, officer = builder.staff.desk, builder.staff.heads["03"], builder.staff.officer
+    if dispatcher is None or detachment is None or leader is None or lead is None or officer is None:
+        return 0
+
+    def at_detachment(code: str, content: str, place: str, at: datetime) -> WorkOrder:
+        return services.work_order_intake(
+            actor=dispatcher,
+            category=builder.categories[code],
+            content=content,
+            citizen_phone=builder._phone(),
+            citizen_name=builder._citizen(),
+            address=f"达拉特旗{place}",
+            received_at=at,
+            intake_unit=detachment,
+            source="hotline_import",
+            platform="12345",
+            source_number=f"12345-{at:%Y%m%d}-ZD{builder.rng.randrange(10**5, 10**6)}",
+        ).order
+
+    def leg_due(order: WorkOrder, at: datetime) -> datetime | None:
+        """The brigade's deadline for its squadron: a working day before the order's, if still ahead."""
+        order.refresh_from_db()
+        if order.due_at is None:
+            return None
+        due = order.due_at - timedelta(days=1)
+        return due if due > at + timedelta(hours=2) else None
+
+    made = 0
+    # 1. dispatched by the 支队 to the brigade (by the routing rule 达拉特旗 → 达拉特旗大队): the
+    #    leader's 待签收
+    order = at_detachment("complaint", "沿黄公路中和西段夜间货车超速行驶,噪音扰民", "中和西镇沿黄公路中和西段", ago(2))
+    services.work_order_dispatch(actor=dispatcher, order=order, at=ago(1.9), reason="按属地转达拉特旗大队")
+    made += 1
+    # 2. signed for by the brigade and dispatched on to the 耳字壕中队 (level 2, by the brigade's rule
+    #    耳字壕镇 → 耳字壕中队) with its own deadline: the lead's 待签收
+    order = at_detachment("help", "耳字壕镇S215省道耳字壕段货车侧滑占道,请求疏导", "耳字壕镇S215省道耳字壕段", ago(5))
+    services.work_order_dispatch(actor=dispatcher, order=order, unit=builder.brigade, at=ago(4.9))
+    services.work_order_accept(actor=leader, order=order, at=ago(4.5))
+    services.work_order_dispatch(
+        actor=leader, order=order, at=ago(4.4), due_at=leg_due(order, ago(4.4)), reason="属耳字壕中队辖区"
+    )
+    made += 1
+    # 3. the same way to the 耳字壕中队, signed for there and being handled by ``officer``
+    order = at_detachment("consult", "咨询白泥井镇四村路段大货车限行时间", "白泥井镇四村", ago(28))
+    services.work_order_dispatch(actor=dispatcher, order=order, unit=builder.brigade, at=ago(27.8))
+    services.work_order_accept(actor=leader, order=order, at=ago(27.5))
+    services.work_order_dispatch(
+        actor=leader, order=order, unit=builder.units["03"], at=ago(27.4), due_at=leg_due(order, ago(27.4))
+    )
+    services.work_order_accept(actor=lead, order=order, at=ago(27))
+    assert officer.person is not None
+    services.work_order_assign_handler(actor=lead, order=order, person=officer.person)
+    services.work_order_contact(
+        actor=officer, order=order, channel="phone", result="已电话联系诉求人,告知限行时段", contacted_at=ago(26.5)
+    )
+    made += 1
+    return made
+
+
+def _routing_rules(brigade: Unit) -> int:
+    """派单规则 of the demo: each town of 达拉特旗 → its squadron (the villages of 树林召镇 before the
+    town itself), 建议 → 秩序管理室, and the 支队's rule 达拉特旗 → 达拉特旗大队. Added once."""
+    prefix = brigade.code[:10]
+    if RoutingRule.objects.filter(unit__path__startswith=brigade.path).exists():
+        return 0
+    rules: list[tuple[str | None, str, Unit, int]] = [(None, "达拉特旗", brigade, 100)]
+    for town, places, suffixes in AREAS:
+        target = Unit.objects.get(code=f"{prefix}{suffixes[0]}")
+        if town == "树林召镇" and suffixes != ["01", "02"]:
+            rules += [(None, place, target, 50) for place in places]  # villages: before the town
+        else:
+            rules.append((None, town, target, 100))
+    rules.append(("suggestion", "", Unit.objects.get(code=f"{prefix}13"), 10))
+    categories = {c.code: c for c in Category.objects.filter(code__in=[c for c, *_ in rules if c])}
+    made = RoutingRule.objects.bulk_create(
+        RoutingRule(category=categories.get(code) if code else None, area_keyword=keyword, unit=unit, priority=p)
+        for code, keyword, unit, p in rules
+    )
+    return len(made)
 
 
 # --- entry point ---------------------------------------------------------------------------------------
@@ -840,6 +961,8 @@ def load(*, seed: int = 2023, scale: int = 1, stdout: TextIO | None = None) -> d
         with transaction.atomic():
             staff, made_logins = _staff(brigade, demo)
             logins += made_logins
+            if demo:
+                _routing_rules(brigade)
             if WorkOrder.objects.filter(intake_unit=brigade).exists():
                 continue
             builder = _Brigade(random.Random(seed * 1009 + index), brigade, index, staff)

@@ -52,6 +52,11 @@ REPEAT_CHOICES = [
     ("none", _("无重复")),
 ]
 YES_NO = [("yes", _("是")), ("no", _("否"))]
+SUPERVISION_CHOICES = [
+    ("urged", _("有催办")),
+    ("noticed", _("有通报")),
+    ("none", _("无催办通报")),
+]
 
 
 CHOICES_CACHE_SECONDS = 60.0
@@ -183,6 +188,13 @@ class WorkOrderFilter(FilterSet):
     exempted = django_filters.ChoiceFilter(
         label=_("免考核"), choices=YES_NO, method="filter_exempted", empty_label=_("免考核:全部"), widget=FastSelect
     )
+    supervised = django_filters.ChoiceFilter(
+        label=_("催办/通报"),
+        choices=SUPERVISION_CHOICES,
+        method="filter_supervised",
+        empty_label=_("催办/通报:全部"),
+        widget=FastSelect,
+    )
     o = django_filters.ChoiceFilter(
         label=_("排序"),
         choices=[(k, v) for k, v in SORT_LABELS.items()] + [(f"-{k}", v) for k, v in SORT_LABELS.items()],
@@ -204,6 +216,7 @@ class WorkOrderFilter(FilterSet):
             "received_to",
             "repeat",
             "exempted",
+            "supervised",
             "o",
         ]
 
@@ -296,6 +309,16 @@ class WorkOrderFilter(FilterSet):
         if value in ("yes", "no"):
             return queryset.filter(exempted=value == "yes")
         return queryset
+
+    def filter_supervised(self, queryset: QuerySet[WorkOrder], name: str, value: str) -> QuerySet[WorkOrder]:
+        """Orders urged (催办) or noticed (通报) at least once: the counters kept on the order by the
+        supervision service, in the same transaction as the notice."""
+        conditions = {
+            "urged": Q(urge_count__gt=0),
+            "noticed": Q(notice_count__gt=0),
+            "none": Q(urge_count=0, notice_count=0),
+        }
+        return queryset.filter(conditions[value]) if value in conditions else queryset
 
     def filter_order(self, queryset: QuerySet[WorkOrder], name: str, value: str) -> QuerySet[WorkOrder]:
         key = value.lstrip("-")

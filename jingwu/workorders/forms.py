@@ -175,13 +175,19 @@ class EmptyForm(Styled):
 class DispatchForm(Styled):
     unit = forms.ModelChoiceField(label=_("承办单位"), queryset=Unit.objects.none(), required=False)
     by_rule = forms.BooleanField(label=_("按派单规则派单"), required=False)
+    due_at = AwareDateTimeField(
+        label=_("本级办理时限"), required=False, help_text=_("不晚于工单办结时限;留空为工单办结时限")
+    )
     reason = forms.CharField(label=_("派单说明"), max_length=500, required=False)
 
     def __init__(self, *args: Any, user: Any, order: WorkOrder, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["unit"] = _unit_field(
-            _("承办单位"), unit_choices(user, Cap.WORKORDER_DISPATCH, order.unit), required=False
-        )
+        units = unit_choices(user, Cap.WORKORDER_DISPATCH, order.unit)
+        if order.accused_unit_id is not None:  # a complaint never goes to the accused unit
+            units = units.exclude(path__startswith=order.accused_unit.path)  # type: ignore[union-attr]
+        if order.legs.filter(role="lead", closed_at__isnull=True).exists():  # signed for: on, one level down
+            units = units.filter(path__startswith=order.unit.path)
+        self.fields["unit"] = _unit_field(_("承办单位"), units, required=False)
         self.style()
         self.fields["by_rule"].widget.attrs["class"] = "form-check-input"
 
@@ -189,6 +195,36 @@ class DispatchForm(Styled):
         data = super().clean() or {}
         if not data.get("unit") and not data.get("by_rule"):
             self.add_error("unit", _("请选择承办单位,或勾选按派单规则派单"))
+        return data
+
+
+class MarkComplaintForm(Styled):
+    """认定涉警投诉: the accused unit, or the accused officer (whose unit is then the accused one)."""
+
+    accused_unit = forms.ModelChoiceField(label=_("被投诉单位"), queryset=Unit.objects.none(), required=False)
+    accused_person = forms.ModelChoiceField(
+        label=_("被投诉民警"), queryset=Person.objects.none(), required=False, widget=FastSelect
+    )
+    reason = forms.CharField(label=_("认定说明"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args: Any, user: Any, order: WorkOrder, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["accused_unit"] = _unit_field(
+            _("被投诉单位"), unit_choices(user, Cap.WORKORDER_CONFLICT), required=False
+        )
+        people = Person.objects.visible_to(user, Cap.VIEW_PERSON).filter(status=Person.Status.ACTIVE)
+        self.fields["accused_person"].queryset = people.select_related("unit").order_by(  # type: ignore[attr-defined]
+            "unit__path", "-kind", "police_number"
+        )
+        self.fields["accused_person"].label_from_instance = (  # type: ignore[attr-defined]
+            lambda p: f"{p.name}({p.police_number},{p.unit.name})"
+        )
+        self.style()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("accused_unit") and not data.get("accused_person") and "accused_unit" not in self.errors:
+            self.add_error("accused_unit", _("请选择被投诉单位或被投诉民警"))
         return data
 
 
@@ -236,7 +272,10 @@ class DecideForm(Styled):
 
 class SuspensionForm(Styled):
     reason = forms.CharField(label=_("挂起原因"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
-    resume_by = AwareDateTimeField(label=_("预计恢复时间"), required=False)
+    resume_by = AwareDateTimeField(
+        label=_("挂起至"),
+        help_text=_("到时自动恢复办理;办结期限顺延挂起期间的工作时间"),
+    )
 
 
 class ExtensionForm(Styled):

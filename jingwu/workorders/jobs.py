@@ -25,3 +25,11 @@ def sign_watch(run: JobContext) -> dict[str, Any]:
     from .services.signing import sign_watch as watch
 
     return watch(run.now)
+
+
+@periodic(name="workorders.resume_suspended", every=SIGN_WATCH_EVERY)
+def resume_suspended(run: JobContext) -> dict[str, Any]:
+    """挂起到期的工单自动恢复办理(挂起至时间到达时),办结期限为批准时的顺延期限。"""
+    from .services.flow import resume_due_suspensions
+
+    return resume_due_suspensions(run.now)

@@ -10,7 +10,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce, Least
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -39,7 +40,9 @@ class WorkItem:
 
     @property
     def state_label(self) -> str | Promise:
-        return {"on_time": _("正常"), "due_soon": _("临期"), "overdue": _("超期")}.get(self.state, "")
+        return {"on_time": _("正常"), "due_soon": _("临期"), "overdue": _("超期"), "unknown": _("日历未公布")}.get(
+            self.state, ""
+        )
 
 
 @dataclass
@@ -68,18 +71,25 @@ def my_work(user: Any, now: dt.datetime | None = None) -> list[Section]:
     base = WorkOrder.objects.select_related("category", "unit")
     sections: list[Section] = []
 
+    relaying: list[WorkItem] = []  # signed for by a 支队/大队 desk, to dispatch on (两级派单)
     if user.has_cap(Cap.WORKORDER_HANDLE):
-        handle = base.visible_to(user, Cap.WORKORDER_HANDLE)
+        mine = _own_units_q(user, Cap.WORKORDER_HANDLE)
+        handle = _with_leg_deadlines(base.visible_to(user, Cap.WORKORDER_HANDLE).filter(mine))
+        # 待签收: the legs addressed to my unit, by the current leg's sign-for deadline (a 中队's leg
+        # of a two-level dispatch has its own, later than the order's first response deadline).
         sign = [
-            _item(o, "待签收", o.response_due_at, now)
-            for o in handle.filter(state=WorkOrder.State.DISPATCHED).order_by("response_due_at", "pk")[:LIMIT]
+            _item(o, "待签收", o.leg_sign_due, now)
+            for o in handle.filter(state=WorkOrder.State.DISPATCHED).order_by("leg_sign_due", "pk")[:LIMIT]
         ]
-        work = [
-            _item(o, "待办结" if o.state != WorkOrder.State.SUSPENDED else "挂起中", o.due_at, now)
-            for o in handle.filter(
-                state__in=[WorkOrder.State.ACCEPTED, WorkOrder.State.HANDLING, WorkOrder.State.SUSPENDED]
-            ).order_by("due_at", "pk")[:LIMIT]
-        ]
+        relays = user.has_cap(Cap.WORKORDER_DISPATCH)
+        work = []
+        for o in handle.filter(
+            state__in=[WorkOrder.State.ACCEPTED, WorkOrder.State.HANDLING, WorkOrder.State.SUSPENDED]
+        ).order_by("leg_due", "pk")[:LIMIT]:
+            if relays and o.state == WorkOrder.State.ACCEPTED and o.unit.kind in RELAY_KINDS:
+                relaying.append(_item(o, "待转派", o.leg_due, now))
+                continue
+            work.append(_item(o, "待办结" if o.state != WorkOrder.State.SUSPENDED else "挂起中", o.leg_due, now))
         sections.append(Section("sign", "待签收", "pen", _sorted(sign)))
         sections.append(Section("handle", "待办理", "tools", _sorted(work)))
         sections.append(Section("assist", "协办任务", "people", assist_tasks(user, now)))
@@ -96,9 +106,13 @@ def my_work(user: Any, now: dt.datetime | None = None) -> list[Section]:
         sections.append(Section("callback", "待回访", "telephone", _sorted(items)))
     approvals: list[WorkItem] = []
     if user.has_cap(Cap.WORKORDER_DISPATCH):
-        received = base.visible_to(user, Cap.WORKORDER_DISPATCH).filter(state=WorkOrder.State.RECEIVED)
+        received = (
+            base.visible_to(user, Cap.WORKORDER_DISPATCH)
+            .filter(_own_units_q(user, Cap.WORKORDER_DISPATCH))
+            .filter(state=WorkOrder.State.RECEIVED)
+        )
         items = [_item(o, "待派单", None, now) for o in received.order_by("received_at", "pk")[:LIMIT]]
-        sections.append(Section("dispatch", "待派单", "send", items))
+        sections.append(Section("dispatch", "待派单", "send", _sorted(relaying) + items))
         returns = (
             ReturnRequest.objects.visible_to(user, Cap.WORKORDER_DISPATCH)
             .filter(status=RequestStatus.PENDING)
@@ -127,6 +141,37 @@ def my_work(user: Any, now: dt.datetime | None = None) -> list[Section]:
     if user.has_cap(Cap.WORKORDER_DISPATCH) or user.has_cap(Cap.WORKORDER_APPROVE):
         sections.append(Section("approve", "待审批", "check2-square", _sorted(approvals)))
     return sections
+
+
+# Units that pass orders on to the units below them (两级派单: 支队 → 大队 → 中队).
+RELAY_KINDS = ("bureau", "detachment", "brigade", "sub_bureau")
+
+
+def _own_units_q(user: Any, capability: str) -> Q:
+    """The orders at a unit where the user holds ``capability`` (the unit anchoring a unit or subtree
+    grant), or that the user handles in person: what is *mine* to sign for, handle or dispatch — not
+    every order the user sees below (a 大队领导 sees all its squadrons' orders, but signs for and
+    dispatches only those sent to the brigade). A grant over everything: no restriction."""
+    grants = user.scope_grants(capability)
+    if any(g.scope == Scope.ALL for g in grants):
+        return Q()
+    units = {g.unit_id for g in grants if g.scope in (Scope.UNIT, Scope.SUBTREE) and g.unit_id}
+    q = Q(unit_id__in=units)
+    person_id = getattr(user, "person_id", None)
+    if person_id:
+        q |= Q(handler_id=person_id)
+    return q
+
+
+def _with_leg_deadlines(qs: Any) -> Any:
+    """Each order with its current lead leg's deadlines: ``leg_sign_due`` (签收, else the order's
+    response deadline) and ``leg_due`` (办理: the leg's own when set and earlier, else the order's)."""
+    leg = Assignment.objects.filter(order_id=OuterRef("pk"), role=Assignment.Role.LEAD, closed_at__isnull=True)
+    leg = leg.order_by("-level", "-id")
+    return qs.annotate(
+        leg_sign_due=Coalesce(Subquery(leg.values("sign_due_at")[:1]), F("response_due_at")),
+        leg_due=Coalesce(Least(Subquery(leg.values("due_at")[:1]), F("due_at")), F("due_at")),
+    )
 
 
 def assist_tasks(user: Any, now: dt.datetime) -> list[WorkItem]:

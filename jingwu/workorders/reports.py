@@ -19,7 +19,7 @@ from jingwu.core import audit, metrics
 from jingwu.core.calendar import TZ
 from jingwu.core.documents import DocSpec, Heading, Table, render_docx
 
-from .models import Appeal, RequestStatus, WorkOrder
+from .models import Appeal, RequestStatus, ReturnRequest, WorkOrder
 from .selectors import period_summary
 
 # Short key → metric name, in the order the ranking table shows them.
@@ -31,9 +31,12 @@ RANK_COLUMNS: tuple[tuple[str, str], ...] = (
     ("completed", "办结数"),
     ("overdue", "超期件"),
     ("shirked", "推诿件"),
+    ("returns", "退单次数"),
+    ("urges", "催办"),
+    ("notices", "通报"),
     ("reopen_rate", "重办率"),
 )
-_RANKED_SEPARATELY = ("completed", "overdue", "shirked", "reopen_rate")
+_RANKED_SEPARATELY = ("completed", "overdue", "shirked", "returns", "urges", "notices", "reopen_rate")
 
 
 def metric_name(key: str) -> str:
@@ -100,6 +103,43 @@ def unit_figures(unit: Any, start: dt.date, end: dt.date, *, user: Any) -> dict[
 def unit_ranking(unit: Any, start: dt.date, end: dt.date, *, user: Any) -> list[RankedUnit]:
     """The child units of ``unit`` ranked by 综合得分 (``metrics.rank``), with their other figures
     (each from its own ranked, grouped computation). Empty for a unit without children."""
+    return _ranked_children(unit, start, end, user)
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """The ranking a unit is shown: its children's, or — for a unit without children (a 中队) — its
+    siblings', the unit's own row marked (``own``). ``linked``: the units whose drill-down the user
+    may open (a squadron sees its siblings' figures, as the monthly 通报 prints them, not their rows)."""
+
+    rows: list[RankedUnit]
+    parent: Any
+    siblings: bool
+    own: int | None
+    linked: frozenset[int]
+
+
+def ranking_for(unit: Any, start: dt.date, end: dt.date, *, user: Any) -> Ranking:
+    """``unit``'s children ranked, or its siblings ranked when it has none (see ``Ranking``)."""
+    children = _ranked_children(unit, start, end, user)
+    if children:
+        return Ranking(children, unit, False, None, frozenset(r.unit.pk for r in children))
+    from jingwu.org.models import Unit
+    from jingwu.org.roles import Cap
+
+    parent = Unit.objects.get_parent(unit) if unit.depth > 1 else None
+    if parent is None:
+        return Ranking([], unit, True, unit.pk, frozenset({unit.pk}))
+
+    visible = set(Unit.objects.visible_to(user, Cap.VIEW_WORKORDER).values_list("pk", flat=True))
+    # The parent's rows when the user sees the parent; otherwise the siblings' figures as the system
+    # counts them (every unit's row in the 通报), with drill-downs only where the user may look.
+    who = user if parent.pk in visible else metrics.SYSTEM
+    rows = _ranked_children(parent, start, end, who)
+    return Ranking(rows, parent, True, unit.pk, frozenset(r.unit.pk for r in rows if r.unit.pk in visible))
+
+
+def _ranked_children(unit: Any, start: dt.date, end: dt.date, user: Any) -> list[RankedUnit]:
     ranked = metrics.rank(metric_name("composite"), unit, start, end, user)
     if not ranked:
         return []
@@ -120,8 +160,15 @@ def overdue_orders(unit: Any, start: dt.date, end: dt.date, *, user: Any) -> Que
     return metrics.rows(metric_name("overdue"), unit, start, end, user=user)
 
 
-def shirked_orders(unit: Any, start: dt.date, end: dt.date, *, user: Any) -> QuerySet[WorkOrder]:
+def shirked_orders(unit: Any, start: dt.date, end: dt.date, *, user: Any) -> QuerySet[ReturnRequest]:
+    """One row per (shirked order, unit that bounced it): the first return of that unit."""
     return metrics.rows(metric_name("shirked"), unit, start, end, user=user)
+
+
+def bounce_counts(row: ReturnRequest) -> tuple[int, int]:
+    """(returns, of which rejected) of the row's unit for the row's order."""
+    mine = ReturnRequest.objects.filter(order_id=row.order_id, unit_id=row.unit_id)
+    return mine.count(), mine.filter(status=RequestStatus.REJECTED).count()
 
 
 def exempted_orders(unit: Any, start: dt.date, end: dt.date, *, user: Any) -> QuerySet[WorkOrder]:
@@ -169,19 +216,26 @@ def monthly_report_spec(unit: Any, month: str, *, user: Any, today: dt.date | No
     today = today or timezone.localdate()
     summary = period_summary(unit, start, end, user=user)
     own = unit_figures(unit, start, end, user=user)
-    ranking = unit_ranking(unit, start, end, user=user)
+    ranked = ranking_for(unit, start, end, user=user)
+    ranking = ranked.rows
 
     body: list[Any] = [Heading("一、总体情况"), summary.sentence]
     body.append(
-        f"综合得分{own['composite'].display}分,重办率{own['reopen_rate'].display}。"
+        f"综合得分{own['composite'].display}分,重办率{own['reopen_rate'].display};"
+        f"退单{own['returns'].display},被催办{own['urges'].display},被通报{own['notices'].display}。"
         "工单按派单时间计入当月,办结数按办结时间统计,免考核工单不计入各项分母;"
         "指标口径版本:" + "、".join(f"{label} v{own[key].version}" for key, label in RANK_COLUMNS if key in own) + "。"
     )
     headers = ["排名", "单位", *[label for _, label in RANK_COLUMNS]]
-    rows: list[list[Any]] = [[r.position, r.unit.name, *_figure_cells(r.figures)] for r in ranking]
-    rows.append(["", f"{unit.name}(合计)", *_figure_cells(own)])
+    rows: list[list[Any]] = [
+        [r.position, r.unit.name + ("(本单位)" if r.unit.pk == ranked.own else ""), *_figure_cells(r.figures)]
+        for r in ranking
+    ]
+    if not ranked.siblings:
+        rows.append(["", f"{unit.name}(合计)", *_figure_cells(own)])
+    heading = "二、各单位工作情况排名" if not ranked.siblings else f"二、{ranked.parent.name}所属各单位排名"
     body += [
-        Heading("二、各单位工作情况排名"),
+        Heading(heading),
         Table(headers=headers, rows=rows, caption=f"{month_words(start)}各单位接诉即办情况"),
     ]
 
@@ -191,7 +245,7 @@ def monthly_report_spec(unit: Any, month: str, *, user: Any, today: dt.date | No
         body.append(f"本月超期工单{len(overdue)}件,列表如下,请相关单位说明原因并限期整改。")
         body.append(
             Table(
-                headers=["工单号", "类别", "主办单位", "派单时间", "办结时限", "办结时间", "状态"],
+                headers=["工单号", "类别", "主办单位", "派单时间", "办结时限", "办结时间", "状态", "重办次数"],
                 rows=[
                     [
                         o.number,
@@ -201,6 +255,7 @@ def monthly_report_spec(unit: Any, month: str, *, user: Any, today: dt.date | No
                         local_text(o.due_at),
                         local_text(o.completed_at) or "未办结",
                         o.get_state_display(),
+                        o.reopen_count,
                     ]
                     for o in overdue
                 ],
@@ -212,21 +267,31 @@ def monthly_report_spec(unit: Any, month: str, *, user: Any, today: dt.date | No
     shirked = list(shirked_orders(unit, start, end, user=user))
     body.append(Heading("四、推诿工单"))
     if shirked:
-        body.append(f"本月推诿工单{len(shirked)}件(退单2次及以上或退单被驳回),列表如下。")
+        count = own["shirked"].display
+        body.append(f"本月推诿工单{count}(同一单位退单2次及以上或退单被驳回,计入退单单位),列表如下。")
         body.append(
             Table(
-                headers=["工单号", "类别", "主办单位", "派单时间", "退单次数", "退单被驳回次数", "状态"],
+                headers=[
+                    "工单号",
+                    "类别",
+                    "退单单位",
+                    "该单位退单次数",
+                    "其中被驳回",
+                    "现主办单位",
+                    "派单时间",
+                    "状态",
+                ],
                 rows=[
                     [
-                        o.number,
-                        o.category.name,
-                        o.unit.name,
-                        local_text(o.dispatched_at),
-                        o.return_count,
-                        o.rejected_return_count,
-                        o.get_state_display(),
+                        r.order.number,
+                        r.order.category.name,
+                        r.unit.name,
+                        *bounce_counts(r),
+                        r.order.unit.name,
+                        local_text(r.order.dispatched_at),
+                        r.order.get_state_display(),
                     ]
-                    for o in shirked
+                    for r in shirked
                 ],
             )
         )

@@ -112,8 +112,9 @@ def repeat_candidates(
     threshold: float | None = None,
     window_days: int = 30,
 ) -> list[RepeatCandidate]:
-    """Orders the user may see, received within ``window_days`` before (or after) ``received_at``,
-    from the same phone number, or at the same address with content similar at least ``threshold``."""
+    """Orders the user may see, received within ``window_days`` before or after ``received_at`` (an
+    older demand imported late sees the newer order as well), from the same phone number, or at the
+    same address with content similar at least ``threshold``."""
     from .services.common import similarity_threshold
 
     threshold = similarity_threshold() if threshold is None else threshold
@@ -126,7 +127,7 @@ def repeat_candidates(
     # the user's units in the window instead. Usually nothing matches and that first query is all.
     ids = _matching_ids(
         since=moment - timedelta(days=window_days),
-        until=moment + timedelta(days=1),
+        until=moment + timedelta(days=window_days),
         phone_index=phone_index,
         address_key=address_key,
         exclude_pk=exclude_pk,
@@ -146,7 +147,8 @@ def repeat_candidates(
         match = Q(phone_index=phone_index) if phone_index else Q(address_key=address_key)
         if phone_index and address_key:
             match |= Q(address_key=address_key)
-        window = Q(received_at__gte=moment - timedelta(days=window_days), received_at__lte=moment + timedelta(days=1))
+        span = timedelta(days=window_days)
+        window = Q(received_at__gte=moment - span, received_at__lte=moment + span)
         qs = qs.filter(window).filter(match)
         if exclude_pk is not None:
             qs = qs.exclude(pk=exclude_pk)
@@ -160,6 +162,20 @@ def repeat_candidates(
     return out
 
 
+def are_repeats(a: WorkOrder, b: WorkOrder, *, window_days: int = 30, threshold: float | None = None) -> bool:
+    """Whether two orders are possible repeats of each other by the rule of ``repeat_candidates``:
+    received within ``window_days`` of each other, from the same phone number, or at the same
+    address with similar content."""
+    from .services.common import similarity_threshold
+
+    if abs(a.received_at - b.received_at) > timedelta(days=window_days):
+        return False
+    if a.phone_index and a.phone_index == b.phone_index:
+        return True
+    threshold = similarity_threshold() if threshold is None else threshold
+    return bool(a.address_key) and a.address_key == b.address_key and similarity(a.content, b.content) >= threshold
+
+
 # --- one order ---------------------------------------------------------------------------------
 
 
@@ -169,8 +185,13 @@ def assist_leg_of(order: WorkOrder, leg_id: int) -> Assignment | None:
 
 
 def order_timeline(order: WorkOrder) -> list[Any]:
-    """The order's events (the caller loaded ``order`` through ``visible_to``)."""
-    return workflow.timeline(order)
+    """The order's events (the caller loaded ``order`` through ``visible_to``), each with the
+    ``detail`` its payload says (target unit, reason, new deadline …: ``workorders.timeline``)."""
+    from .timeline import describe
+
+    events = workflow.timeline(order)
+    describe(events)
+    return events
 
 
 def order_deadline_state(order: WorkOrder, now: dt.datetime | None = None, *, schedule: Any = None) -> str:

@@ -7,4 +7,5 @@ from . import views_dashboard
 urlpatterns = [
     path("", views_dashboard.dashboard, name="dashboard"),
     path("report.docx", views_dashboard.report_docx, name="dashboard-report"),
+    path("rows/", views_dashboard.category_rows, name="dashboard-rows"),
 ]

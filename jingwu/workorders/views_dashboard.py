@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
@@ -41,6 +42,9 @@ KPI_CARDS: tuple[tuple[str, str | Promise, str], ...] = (
     ("completed", _("办结数"), "clipboard-check"),
     ("overdue", _("超期件"), "alarm"),
     ("shirked", _("推诿件"), "arrow-left-right"),
+    ("returns", _("退单次数"), "arrow-return-left"),
+    ("urges", _("催办"), "bell"),
+    ("notices", _("通报"), "megaphone"),
     ("reopen_rate", _("重办率"), "arrow-repeat"),
 )
 
@@ -146,13 +150,33 @@ def _require_view(user: Any) -> None:
 # --- dashboard -----------------------------------------------------------------------------------
 
 
-def _kpis(figures: dict[str, metrics.Figure], unit: Any, period: PeriodChoice) -> list[dict[str, Any]]:
+def satisfaction_breakdown(unit: Any, period: PeriodChoice, user: Any) -> str:
+    """How the 满意率 numerator is made: "满意 7×1 + 基本满意 1×0.8 = 7.8", from the denominator's rows
+    (the drill-down lists them with each row's points)."""
+    from .metrics import BASIC_WEIGHT
+    from .models import WorkOrder
+
+    qs = metrics.rows("workorders.satisfaction_rate", unit, period.start, period.end, user=user, which="denominator")
+    counts = dict(qs.order_by().values_list("callback_satisfaction").annotate(n=Count("pk")))
+    satisfied = counts.get(WorkOrder.Satisfaction.SATISFIED, 0)
+    basic = counts.get(WorkOrder.Satisfaction.BASIC, 0)
+    total = satisfied + basic * BASIC_WEIGHT
+    weight = metrics.format_number(BASIC_WEIGHT)
+    return f"满意{satisfied}×1 + 基本满意{basic}×{weight} = {metrics.format_number(total)}"
+
+
+def _kpis(
+    figures: dict[str, metrics.Figure], unit: Any, period: PeriodChoice, user: Any = None
+) -> list[dict[str, Any]]:
     out = []
     for key, label, icon in KPI_CARDS:
         figure = figures[key]
         detail = ""
         if figure.kind == "rate":
             detail = f"{metrics.format_number(figure.numerator)} / {metrics.format_number(figure.denominator)}"
+        explain = ""
+        if key == "satisfaction_rate" and user is not None and figure.denominator:
+            explain = satisfaction_breakdown(unit, period, user)
         out.append(
             {
                 "key": key,
@@ -160,8 +184,9 @@ def _kpis(figures: dict[str, metrics.Figure], unit: Any, period: PeriodChoice) -
                 "icon": icon,
                 "display": figure.display,
                 "detail": detail,
+                "explain": explain,
                 "url": drill_url(key, unit, period.start, period.end),
-                "alert": (key in ("overdue", "shirked") and bool(figure.value))
+                "alert": (key in ("overdue", "shirked", "urges", "notices") and bool(figure.value))
                 or (figure.kind == "rate" and key != "reopen_rate" and figure.value is not None and figure.value < 1),
             }
         )
@@ -169,7 +194,7 @@ def _kpis(figures: dict[str, metrics.Figure], unit: Any, period: PeriodChoice) -
 
 
 def _percent(figure: metrics.Figure) -> float | None:
-    return None if figure.value is None else round(float(figure.value) * 100, 1)
+    return metrics.percent_points(figure.value)  # a rate below 100% is never plotted as 100
 
 
 def _trend(unit: Any, period: PeriodChoice, user: Any) -> dict[str, Any]:
@@ -187,14 +212,32 @@ def _trend(unit: Any, period: PeriodChoice, user: Any) -> dict[str, Any]:
     return {"months": months, "series": series, "urls": urls}
 
 
+CATEGORY_SIDES = {
+    "dispatched": ("response_rate", "denominator"),
+    "completed": ("completed", "numerator"),
+    "overdue": ("overdue", "numerator"),
+}
+
+
+def category_url(column: str, code: str, unit: Any, period: PeriodChoice) -> str:
+    """The rows of one cell of the 按类别 table: that figure's drill-down rows of that category."""
+    key, which = CATEGORY_SIDES[column]
+    query = {
+        "metric": key,
+        "which": which,
+        "category": code,
+        "unit": unit.code,
+        "from": period.start.isoformat(),
+        "to": period.end.isoformat(),
+    }
+    return reverse("workorders:dashboard-rows") + "?" + urlencode(query)
+
+
 def _by_category(unit: Any, period: PeriodChoice, user: Any) -> list[dict[str, Any]]:
     """Rows behind three figures (派单数, 办结数, 超期件) split by category: each column adds up to the
-    figure on the cards, because it groups that figure's own drill-down rows."""
-    sides = {
-        "dispatched": ("response_rate", "denominator"),
-        "completed": ("completed", "numerator"),
-        "overdue": ("overdue", "numerator"),
-    }
+    figure on the cards, because it groups that figure's own drill-down rows; each cell links to
+    exactly the rows it counts (``category_rows``)."""
+    sides = CATEGORY_SIDES
     table: dict[str, dict[str, Any]] = {}
     for column, (key, which) in sides.items():
         qs = metrics.rows(reports.metric_name(key), unit, period.start, period.end, user=user, which=which)
@@ -207,24 +250,34 @@ def _by_category(unit: Any, period: PeriodChoice, user: Any) -> list[dict[str, A
                     "dispatched": 0,
                     "completed": 0,
                     "overdue": 0,
+                    "urls": {c: category_url(c, row["category__code"], unit, period) for c in sides},
                 },
             )
             entry[column] = row["n"]
     return sorted(table.values(), key=lambda e: (-e["dispatched"], -e["completed"], e["code"]))
 
 
-def _ranking_rows(ranking: list[reports.RankedUnit], period: PeriodChoice) -> list[dict[str, Any]]:
-    return [
-        {
-            "position": r.position,
-            "unit": r.unit,
-            "cells": [
-                {"display": r.figures[key].display, "url": drill_url(key, r.unit, period.start, period.end)}
-                for key, _ in reports.RANK_COLUMNS
-            ],
-        }
-        for r in ranking
-    ]
+def _ranking_rows(ranking: reports.Ranking, period: PeriodChoice) -> list[dict[str, Any]]:
+    """The ranking table; a unit outside the user's scope (a sibling) shows figures without links."""
+    out = []
+    for r in ranking.rows:
+        linked = r.unit.pk in ranking.linked
+        out.append(
+            {
+                "position": r.position,
+                "unit": r.unit,
+                "own": r.unit.pk == ranking.own,
+                "linked": linked,
+                "cells": [
+                    {
+                        "display": r.figures[key].display,
+                        "url": drill_url(key, r.unit, period.start, period.end) if linked else "",
+                    }
+                    for key, _ in reports.RANK_COLUMNS
+                ],
+            }
+        )
+    return out
 
 
 @login_required
@@ -251,7 +304,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     try:
         summary = period_summary(unit, period.start, period.end, user=user)
         figures = reports.unit_figures(unit, period.start, period.end, user=user)
-        ranking = reports.unit_ranking(unit, period.start, period.end, user=user)
+        ranking = reports.ranking_for(unit, period.start, period.end, user=user)
     except metrics.MetricScopeError:
         raise Http404("未找到单位 / unit not found") from None
     categories = _by_category(unit, period, user)
@@ -263,14 +316,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     context.update(
         {
             "summary": summary,
-            "kpis": _kpis(figures, unit, period),
+            "kpis": _kpis(figures, unit, period, user),
             "ranking": _ranking_rows(ranking, period),
+            "ranking_siblings": ranking.siblings,
+            "ranking_parent": ranking.parent,
             "categories": categories,
-            "category_urls": {
-                "dispatched": drill_url("response_rate", unit, period.start, period.end, which="denominator"),
-                "completed": drill_url("completed", unit, period.start, period.end),
-                "overdue": drill_url("overdue", unit, period.start, period.end),
-            },
             "exempted": exempted,
             "report_month": period.month,
             "data": {
@@ -281,6 +331,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                     "dispatched": [c["dispatched"] for c in categories],
                     "completed": [c["completed"] for c in categories],
                     "overdue": [c["overdue"] for c in categories],
+                    "urls": {col: [c["urls"][col] for c in categories] for col in CATEGORY_SIDES},
                 },
             },
         }
@@ -311,3 +362,62 @@ def report_docx(request: HttpRequest) -> HttpResponse:
     except ValueError as exc:
         return HttpResponseBadRequest(str(exc), content_type="text/plain; charset=utf-8")
     return file_response(data, filename, DOCX_CONTENT_TYPE)
+
+
+@login_required
+@require_GET
+def category_rows(request: HttpRequest) -> HttpResponse:
+    """One cell of the 按类别 table: the rows of one side of a figure (派单数, 办结数, 超期件) in one
+    category — the figure's own drill-down rows filtered by category, so their number is the cell's.
+    ?metric=&which=&category=&unit=&from=&to=; a unit outside the user's scope answers 404."""
+    user: Any = request.user
+    _require_view(user)
+    allowed = {side: column for column, side in CATEGORY_SIDES.items()}
+    key = request.GET.get("metric", "")
+    which = request.GET.get("which", "numerator")
+    if (key, which) not in allowed:
+        return HttpResponseBadRequest("未知的指标 / unknown figure", content_type="text/plain; charset=utf-8")
+    unit = chosen_unit(user, request.GET.get("unit", ""))
+    if unit is None:
+        raise Http404("未找到单位 / unit not found")
+    try:
+        period = metrics.Period.of(request.GET.get("from") or "", request.GET.get("to") or "")
+    except ValueError as exc:
+        return HttpResponseBadRequest(str(exc), content_type="text/plain; charset=utf-8")
+    from .models import Category
+
+    category = Category.objects.filter(code=(request.GET.get("category") or "")[:50]).first()
+    if category is None:
+        raise Http404("未找到类别 / category not found")
+    name = reports.metric_name(key)
+    metric = metrics.get(name)
+    try:
+        qs = metrics.rows(name, unit, period.start, period.end, user=user, which=which).filter(category=category)
+    except metrics.MetricScopeError:
+        raise Http404("未找到单位 / unit not found") from None
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    columns = list(metric.row_columns)
+    rows = [{"url": detail_url(obj.pk), "cells": [column.value(obj) for column in columns]} for obj in page.object_list]
+    column_label = CHART_LABELS[allowed[(key, which)]]
+    query = {k: request.GET.get(k, "") for k in ("metric", "which", "category", "unit", "from", "to")}
+    return render(
+        request,
+        "workorders/dashboard_rows.html",
+        {
+            "unit": unit,
+            "period": period,
+            "category": category,
+            "column_label": column_label,
+            "side_label": metric.side_label(which),
+            "metric": metric,
+            "columns": columns,
+            "rows": rows,
+            "page": page,
+            "total": page.paginator.count,
+            "query": urlencode(query),
+            "figure_url": drill_url(key, unit, period.start, period.end, which=which),
+            "dashboard_url": reverse("workorders:dashboard")
+            + "?"
+            + urlencode({"unit": unit.code, "period": "custom", "from": period.start, "to": period.end}),
+        },
+    )

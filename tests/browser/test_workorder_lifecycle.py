@@ -149,3 +149,45 @@ def test_lifecycle_from_intake_form_to_satisfied_callback(page, live_server, dem
     # The same figure, traced to its rows on the drill-down page.
     page.goto(f"{base}/core/metrics/workorders.satisfaction_rate/?unit={squadron.code}&from={day}&to={end}")
     assert order.number in page.content()
+
+    # The dashboard, opened as the leader, shows those figures for the squadron and the period.
+    page.goto(f"{base}/workorders/dashboard/?unit={squadron.code}&period=custom&from={day}&to={end}")
+    page.wait_for_load_state("networkidle")
+
+    def card(key: str) -> tuple[str, str]:
+        tile = page.locator(f"[data-kpi='{key}']")
+        detail = tile.locator("[data-kpi-detail]")
+        return tile.locator("[data-kpi-value]").inner_text().strip(), (
+            detail.inner_text().strip() if detail.count() else ""
+        )
+
+    expected = {
+        "response_rate": ("100%", "1 / 1"),
+        "resolution_rate": ("100%", "1 / 1"),
+        "satisfaction_rate": ("100%", "1 / 1"),
+        "composite": ("100", ""),
+        "completed": ("1件", ""),
+        "overdue": ("0件", ""),
+        "shirked": ("1件", ""),
+        "returns": ("1次", ""),
+        "reopen_rate": ("100%", "1 / 1"),
+    }
+    for key, shown in expected.items():
+        assert card(key) == shown, key
+        assert card(key)[0] == figure(key).display, key
+    explain = page.locator("[data-kpi='satisfaction_rate'] [data-kpi-explain]").inner_text()
+    assert explain == "满意1×1 + 基本满意0×0.8 = 1"
+    sentence = page.inner_text("[data-wo-sentence]")
+    assert "累计办结“接诉即办”工单1件" in sentence and "三率均达到100%" in sentence
+    assert "推诿工单1件" in sentence  # the rejected return, said truthfully
+    # a squadron is ranked among its siblings, its own row marked
+    assert page.locator(f"tr[data-rank-unit='{squadron.code}'][data-rank-own]").count() == 1
+    # the 求助 row of the category table opens exactly its rows; so does the response card
+    page.locator("#wo-category-table tr[data-category='help'] a[data-cell='dispatched']").click()
+    page.wait_for_load_state("networkidle")
+    assert page.inner_text("[data-rows-total]") == "1" and order.number in page.inner_text("#wo-rows-table")
+    page.go_back()
+    page.wait_for_load_state("networkidle")
+    page.locator("[data-kpi='response_rate']").click()
+    page.wait_for_load_state("networkidle")
+    assert "/core/metrics/workorders.response_rate/" in page.url and order.number in page.content()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import codecs
 import posixpath
+import re
 import unicodedata
 import zipfile
 from collections.abc import Iterable
@@ -216,8 +217,49 @@ def _text_kind(sample: bytes) -> Detected:
     return Detected(KINDS["txt"], KINDS["txt"].label)
 
 
+IMAGE_KINDS = ("jpeg", "png", "gif", "webp")
+PDF_TAIL = 2048  # %%EOF must lie near the end (readers search the last kilobyte or so)
+_PDF_HEADER = re.compile(rb"^%PDF-\d\.\d")
+
+
+def _image_intact(stream: IO[bytes], kind: Kind) -> Detected:
+    """An image whose first bytes say JPEG/PNG/GIF/WebP is decoded with Pillow (when installed): a
+    file that only starts like an image, is truncated or is a decompression bomb is refused."""
+    try:
+        from PIL import Image
+    except ImportError:  # pragma: no cover - Pillow comes with weasyprint
+        return Detected(kind, kind.label)
+    try:
+        stream.seek(0)
+        with Image.open(stream) as image:
+            image.verify()  # the structure (chunks, checksums)
+        stream.seek(0)
+        with Image.open(stream) as image:
+            image.load()  # the pixels: a truncated file fails here
+    except Exception:  # noqa: BLE001 - Pillow raises many kinds for a damaged file; all mean "refuse"
+        return Detected(None, f"损坏或伪装的{kind.label}")
+    finally:
+        stream.seek(0)
+    return Detected(kind, kind.label)
+
+
+def _pdf_intact(stream: IO[bytes], kind: Kind) -> Detected:
+    """A PDF has its version header, and near its end ``startxref`` and ``%%EOF`` (the trailer every
+    reader starts from); a file that only starts with ``%PDF`` is refused."""
+    head = _read(stream, 16)
+    stream.seek(0, 2)
+    size = stream.tell()
+    stream.seek(max(0, size - PDF_TAIL))
+    tail = stream.read(PDF_TAIL)
+    stream.seek(0)
+    if not _PDF_HEADER.match(head) or b"%%EOF" not in tail or b"startxref" not in tail:
+        return Detected(None, f"损坏或不完整的{kind.label}")
+    return Detected(kind, kind.label)
+
+
 def detect(stream: IO[bytes]) -> Detected:
-    """What the bytes of ``stream`` are (the stream is left at its start)."""
+    """What the bytes of ``stream`` are (the stream is left at its start). Images are decoded and a
+    PDF's trailer checked: the first bytes alone do not make a file what it claims to be."""
     head = _read(stream, HEAD_BYTES)
     if head.startswith(b"PK\x03\x04"):
         return _zip_kind(stream)
@@ -225,6 +267,10 @@ def detect(stream: IO[bytes]) -> Detected:
     if guess is None:
         return _text_kind(_read(stream, TEXT_SAMPLE))
     key = _FILETYPE_KINDS.get(guess.mime)
+    if key in IMAGE_KINDS:
+        return _image_intact(stream, KINDS[key])
+    if key == "pdf":
+        return _pdf_intact(stream, KINDS[key])
     if key is not None:
         return Detected(KINDS[key], KINDS[key].label)
     return Detected(None, _DESCRIPTIONS.get(guess.mime, f"{guess.mime}(.{guess.extension})"))

@@ -53,6 +53,7 @@ class LedgerImport:
     hidden: dict[str, str] = field(default_factory=dict)  # extra fields carried through the forms
     count_word: Any = _("条")  # the summary's measure word (translated): 新增 3 条 / 新增 3 人
     side_template: str = ""  # an optional card beside the upload form (e.g. the ledger's export form)
+    notes_template: str = ""  # an optional block above the upload form, after the result (rendered with the page)
     extra_context: dict[str, Any] = field(default_factory=dict)  # what the side card needs
 
 

@@ -34,7 +34,7 @@ from .definitions import (
     register,
     unregister,
 )
-from .formatting import DASH, format_amount_yuan, format_number, format_percent
+from .formatting import DASH, format_amount_yuan, format_number, format_percent, percent_points, trim_below
 
 __all__ = [
     "DASH",
@@ -57,10 +57,12 @@ __all__ = [
     "format_percent",
     "get",
     "make_figure",
+    "percent_points",
     "rank",
     "register",
     "rows",
     "trend",
+    "trim_below",
     "unregister",
 ]
 

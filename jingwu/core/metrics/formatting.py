@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 DASH = "—"
 _YI = Decimal(100_000_000)
@@ -18,11 +18,30 @@ def trim(value: Decimal | int | float, places: int = 2) -> str:
     return "0" if text in {"-0", ""} else text
 
 
+def trim_below(value: Decimal | int | float, ceiling: Decimal | int, places: int = 2) -> str:
+    """``trim``, except that a value below ``ceiling`` never reads as the ceiling: it is cut (not
+    rounded) to ``places`` decimals instead: 99.95 below 100 → "99.9", not "100"."""
+    number = Decimal(str(value))
+    text = trim(number, places)
+    if number < ceiling and Decimal(text) >= ceiling:
+        quantum = Decimal(1).scaleb(-places)
+        text = trim(number.quantize(quantum, rounding=ROUND_DOWN), places)
+    return text
+
+
 def format_percent(ratio: Decimal | float | None, places: int = 1) -> str:
-    """A ratio (0.985) as a percentage ("98.5%"); ``None`` (zero denominator) as "—", never 100%."""
+    """A ratio (0.985) as a percentage ("98.5%"); ``None`` (zero denominator) as "—", never 100%.
+    A ratio below 1 never reads "100%": 1999/2000 is "99.9%" (cut, not rounded up)."""
     if ratio is None:
         return DASH
-    return f"{trim(Decimal(str(ratio)) * 100, places)}%"
+    return f"{trim_below(Decimal(str(ratio)) * 100, 100, places)}%"
+
+
+def percent_points(ratio: Decimal | float | None, places: int = 1) -> float | None:
+    """A ratio as percent points for a chart (0.9995 → 99.9, never 100.0 below 1)."""
+    if ratio is None:
+        return None
+    return float(trim_below(Decimal(str(ratio)) * 100, 100, places))
 
 
 def format_amount_yuan(n: Decimal | int | float | None) -> str:

@@ -20,12 +20,27 @@ from jingwu.testing.workflowapp.models import Ticket
 
 pytestmark = pytest.mark.django_db
 
-PNG = (
-    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
-    + bytes(64)
+
+def _image(fmt: str) -> bytes:
+    """A real (decodable) 4×4 image: the checks decode images, not only their first bytes."""
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (4, 4), (200, 30, 30)).save(out, fmt)
+    return out.getvalue()
+
+
+PNG = _image("PNG")
+JPEG = _image("JPEG")
+PDF = (
+    b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\nxref\n0 2\ntrailer << /Root 1 0 R /Size 2 >>\n"
+    b"startxref\n9\n%%EOF\n"
 )
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + bytes(64) + b"\xff\xd9"
-PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+# Only the first bytes of an image / a PDF: refused since the content is checked beyond them.
+FAKE_PNG = PNG[:33] + bytes(64)
+FAKE_JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + bytes(64) + b"\xff\xd9"
+TRUNCATED_JPEG = JPEG[: len(JPEG) // 2]
+FAKE_PDF = b"%PDF-1.4\n" + b"MZ\x90\x00" + bytes(200)
 EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + bytes(300)
 ELF = b"\x7fELF\x02\x01\x01" + bytes(300)
 HTML = b"<!DOCTYPE html><html><body><script>alert(document.cookie)</script></body></html>"
@@ -191,7 +206,8 @@ def test_a_large_upload_spooled_to_disk_is_checked_and_stored_whole(ticket, org,
     from django.core.files.uploadedfile import TemporaryUploadedFile
 
     data = docx_bytes()
-    big_pdf = PDF + b"%" + bytes(3 * 1024 * 1024)  # past Django's 2.5 MB in-memory limit
+    # past Django's 2.5 MB in-memory limit (a long comment after the header; the trailer stays at the end)
+    big_pdf = PDF[:9] + b"%" + bytes(3 * 1024 * 1024) + b"\n" + PDF[9:]
     spooled = []
     for name, content, mime in (("报告.docx", data, validators.DOCX_MIME), ("卷宗.pdf", big_pdf, "application/pdf")):
         upload_file = TemporaryUploadedFile(name, "application/octet-stream", len(content), None)
@@ -318,3 +334,27 @@ def test_the_api_download_answers_token_clients_within_their_scope(client, org, 
     other = Token.objects.create(user=org.lead_b).key
     response = client.get(url, HTTP_AUTHORIZATION=f"Token {other}")
     assert response.status_code == 404 and response.json()["error"] == "not_found"
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "words"),
+    [
+        ("照片.png", FAKE_PNG, "损坏或伪装的PNG图片"),
+        ("照片.jpg", FAKE_JPEG, "损坏或伪装的JPEG图片"),
+        ("照片.jpg", TRUNCATED_JPEG, "损坏或伪装的JPEG图片"),
+        ("报告.pdf", FAKE_PDF, "损坏或不完整的PDF文档"),
+    ],
+)
+def test_files_that_only_start_like_an_image_or_a_pdf_are_refused(name, data, words):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from jingwu.core.attachments.validators import check
+
+    with pytest.raises(ValidationError) as refused:
+        check([SimpleUploadedFile(name, data)])
+    assert words in refused.value.messages[0]
+    assert [c.kind.key for c in check([SimpleUploadedFile("a.png", PNG), SimpleUploadedFile("b.jpg", JPEG)])] == [
+        "png",
+        "jpeg",
+    ]
+    assert check([SimpleUploadedFile("c.pdf", PDF)])[0].kind.key == "pdf"

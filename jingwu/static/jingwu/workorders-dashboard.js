@@ -69,10 +69,15 @@
       xAxis: { type: "value", minInterval: 1 },
       yAxis: { type: "category", data: c.names, inverse: true },
       series: [
-        { name: L.dispatched, type: "bar", data: c.dispatched, itemStyle: { color: "#1f4e79" } },
-        { name: L.completed, type: "bar", data: c.completed, itemStyle: { color: "#5b9bd5" } },
-        { name: L.overdue, type: "bar", data: c.overdue, itemStyle: { color: "#c0392b" } },
+        { name: L.dispatched, type: "bar", data: c.dispatched, itemStyle: { color: "#1f4e79" }, metricKey: "dispatched" },
+        { name: L.completed, type: "bar", data: c.completed, itemStyle: { color: "#5b9bd5" }, metricKey: "completed" },
+        { name: L.overdue, type: "bar", data: c.overdue, itemStyle: { color: "#c0392b" }, metricKey: "overdue" },
       ],
+    });
+    // A bar opens the rows it counts: that figure's drill-down rows of that category.
+    chart.on("click", (p) => {
+      const key = chart.getOption().series[p.seriesIndex].metricKey;
+      go(((c.urls || {})[key] || [])[p.dataIndex]);
     });
     charts.push(chart);
   }

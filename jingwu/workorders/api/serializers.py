@@ -12,9 +12,10 @@ from rest_framework import serializers
 from jingwu.core.attachments.serializers import AttachmentUploadSerializer
 from jingwu.core.models.attachments import STAGE_LABELS
 from jingwu.org.api.serializers import UnitCodeField
+from jingwu.org.models import Person
 from jingwu.org.roles import Cap
 
-from ..models import Assignment, Category, Completion, Contact, ReturnRequest, WorkOrder
+from ..models import Appeal, Assignment, Category, Completion, Contact, ReturnRequest, WorkOrder
 from ..services.attachments import STAGES as ATTACHMENT_STAGES
 
 TEXT_MAX = 2000
@@ -61,13 +62,21 @@ class CategorySerializer(serializers.ModelSerializer):
 
 
 class WorkOrderSerializer(serializers.ModelSerializer):
-    """One order as the caller may see it: the phone masked (138****1234), units by code."""
+    """One order as the caller may see it: the phone and name masked (138****1234, 王**), units by code."""
 
     citizen_phone = serializers.CharField(source="masked_phone", read_only=True, help_text="脱敏 / masked")
+    citizen_name = serializers.CharField(source="masked_name", read_only=True, help_text="脱敏(只显示姓) / masked")
     category = serializers.CharField(source="category.code", read_only=True)
     category_name = serializers.CharField(source="category.name", read_only=True)
     unit = serializers.CharField(source="unit.code", read_only=True, help_text="主办单位机构代码 / lead unit code")
     unit_name = serializers.CharField(source="unit.name", read_only=True)
+    handler = serializers.CharField(
+        source="handler.police_number",
+        read_only=True,
+        allow_null=True,
+        default=None,
+        help_text="承办人警号;空:未指定 / the handler's police number",
+    )
     state_display = serializers.CharField(source="get_state_display", read_only=True)
     source_display = serializers.CharField(source="get_source_display", read_only=True)
     satisfaction_display = serializers.CharField(source="get_callback_satisfaction_display", read_only=True)
@@ -99,6 +108,7 @@ class WorkOrderSerializer(serializers.ModelSerializer):
             "state_display",
             "unit",
             "unit_name",
+            "handler",
             "dispatched_at",
             "response_due_at",
             "due_at",
@@ -114,7 +124,9 @@ class WorkOrderSerializer(serializers.ModelSerializer):
             "rejected_return_count",
             "reopen_count",
             "urge_count",
+            "notice_count",
             "sign_overdue_count",
+            "suspended_at",
             "exempted",
             "complaint_about_officer",
         ]
@@ -251,6 +263,69 @@ class CallbackSerializer(serializers.Serializer):
     new_due_at = serializers.DateTimeField(
         required=False, allow_null=True, default=None, help_text="重办期限 / deadline of a reopened order"
     )
+
+
+class DecisionSerializer(serializers.Serializer):
+    """The decision on the order's pending request (挂起, 延期, 申诉); never by the requester."""
+
+    approve = serializers.BooleanField(help_text="true 批准;false 驳回 / approve or reject")
+    decision = CleanCharField(max_length=TEXT_MAX, required=False, allow_blank=True, default="")
+
+
+class SuspensionRequestSerializer(serializers.Serializer):
+    reason = CleanCharField(max_length=TEXT_MAX, help_text="挂起原因 / why the clock should stop")
+    resume_by = serializers.DateTimeField(help_text="挂起至(恢复办理)时间 / suspended until")
+
+
+class ExtensionRequestSerializer(serializers.Serializer):
+    reason = CleanCharField(max_length=TEXT_MAX, help_text="延期原因 / why")
+    new_due_at = serializers.DateTimeField(help_text="申请延至 / the requested new deadline")
+
+
+class AppealSerializer(serializers.Serializer):
+    reason_code = serializers.ChoiceField(choices=Appeal.Reason.choices, help_text="申诉理由 / reason code")
+    reason = CleanCharField(max_length=TEXT_MAX, help_text="申诉说明 / explanation")
+
+
+class SupervisionSerializer(serializers.Serializer):
+    content = CleanCharField(max_length=TEXT_MAX, help_text="督办(催办)或通报内容 / the notice text")
+
+
+class AssistSerializer(serializers.Serializer):
+    unit = WorkOrderUnitField(capability=Cap.WORKORDER_DISPATCH, help_text="协办单位代码 / assisting unit")
+    task = CleanCharField(max_length=TEXT_MAX, help_text="协办任务 / the assisting unit's task")
+
+
+@extend_schema_field({"type": "string", "example": "012345"})
+class PoliceNumberField(serializers.SlugRelatedField):
+    """A serving person given by 警号, looked up only among the people the caller may see (an
+    unknown number and one outside the scope answer alike)."""
+
+    default_error_messages = {
+        "does_not_exist": "警号 {value} 不存在或不在您的权限范围内 / police number {value} not found",
+        "invalid": "请填写警号 / give a police number",
+    }
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("queryset", Person.objects.none())
+        super().__init__(slug_field="police_number", **kwargs)
+
+    def get_queryset(self) -> Any:
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        return Person.objects.visible_to(user, Cap.VIEW_PERSON).filter(status=Person.Status.ACTIVE)
+
+    def to_internal_value(self, data: Any) -> Person:
+        if not isinstance(data, str) or not data.strip() or "\x00" in data:
+            self.fail("invalid")
+        data = data.strip().upper()
+        if len(data) > 20:
+            self.fail("does_not_exist", slug_name="police_number", value=data[:20])
+        return super().to_internal_value(data)
+
+
+class AssignHandlerSerializer(serializers.Serializer):
+    person = PoliceNumberField(help_text="承办人警号(须属于承办单位)/ police number of an officer of the unit")
 
 
 class LegSerializer(serializers.ModelSerializer):

@@ -4,7 +4,6 @@ through the metric definitions; errors in the shared JSON format (``core.api``).
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
@@ -34,14 +33,19 @@ from ..selectors import assist_leg_of, period_summary
 from ..services.attachments import ATTACH_CAPABILITIES
 from .filters import WorkOrderFilter
 from .serializers import (
+    AppealSerializer,
+    AssignHandlerSerializer,
     AssistAcceptSerializer,
     AssistReplySerializer,
+    AssistSerializer,
     CallbackSerializer,
     CategorySerializer,
     CompleteSerializer,
     ContactSerializer,
+    DecisionSerializer,
     DispatchSerializer,
     EmptySerializer,
+    ExtensionRequestSerializer,
     FiguresSerializer,
     IntakeResultSerializer,
     IntakeSerializer,
@@ -49,6 +53,8 @@ from .serializers import (
     OrderAttachmentUploadSerializer,
     ReturnDecisionSerializer,
     ReturnSerializer,
+    SupervisionSerializer,
+    SuspensionRequestSerializer,
     WorkOrderSerializer,
 )
 
@@ -140,6 +146,17 @@ class WorkOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         "legs": Cap.VIEW_WORKORDER,
         "assist_accept": Cap.WORKORDER_HANDLE,
         "assist_reply": Cap.WORKORDER_HANDLE,
+        "assist": Cap.WORKORDER_DISPATCH,
+        "assign_handler": Cap.WORKORDER_DISPATCH,
+        "request_suspension": Cap.WORKORDER_HANDLE,
+        "decide_suspension": Cap.WORKORDER_APPROVE,
+        "resume": Cap.WORKORDER_HANDLE,
+        "request_extension": Cap.WORKORDER_HANDLE,
+        "decide_extension": Cap.WORKORDER_APPROVE,
+        "appeal": Cap.WORKORDER_HANDLE,
+        "decide_appeal": Cap.WORKORDER_APPROVE,
+        "urge": Cap.WORKORDER_SUPERVISE,
+        "notice": Cap.WORKORDER_SUPERVISE,
     }
     # The assisting unit reaches the order through its read scope (协办); the service then checks
     # that the leg is its own (another unit's leg: 403, nothing changes).
@@ -151,10 +168,12 @@ class WorkOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         capability = self.required_capabilities.get(getattr(self, "action", "") or "", Cap.VIEW_WORKORDER)
         if capability == Cap.WORKORDER_INTAKE or getattr(self, "action", "") in self.READ_SCOPE_ACTIONS:
             capability = Cap.VIEW_WORKORDER
-        return WorkOrder.objects.visible_to(_actor(self.request), capability).select_related("category", "unit")
+        return WorkOrder.objects.visible_to(_actor(self.request), capability).select_related(
+            "category", "unit", "handler"
+        )
 
     def _show(self, order: WorkOrder, code: int = status.HTTP_200_OK) -> Response:
-        fresh = WorkOrder.objects.select_related("category", "unit").get(pk=order.pk)
+        fresh = WorkOrder.objects.select_related("category", "unit", "handler").get(pk=order.pk)
         return Response(WorkOrderSerializer(fresh, context=self.get_serializer_context()).data, status=code)
 
     def _payload(self, serializer_class: type[Any]) -> dict[str, Any]:
@@ -168,14 +187,7 @@ class WorkOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         responses={201: IntakeResultSerializer, **error_responses(*CREATE_ERRORS)},
     )
     def create(self, request: Request) -> Response:
-        data = self._payload(IntakeSerializer)
-        received_at = data.get("received_at")
-        if received_at is not None and not (
-            received_at.year >= 2000 and received_at <= timezone.now() + dt.timedelta(minutes=5)
-        ):
-            raise exceptions.ValidationError(
-                {"received_at": ["受理时间不能晚于当前时间或早于2000年 / must not be in the future or before 2000"]}
-            )
+        data = self._payload(IntakeSerializer)  # the received time, texts and coordinates: the service checks
         result = _run(lambda: services.work_order_intake(actor=_actor(request), source=WorkOrder.Source.API, **data))
         body = IntakeResultSerializer(result, context=self.get_serializer_context()).data
         return Response(body, status=status.HTTP_201_CREATED)
@@ -212,11 +224,7 @@ class WorkOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     def decide_return(self, request: Request, pk: int | None = None) -> Response:
         order = self.get_object()
         data = self._payload(ReturnDecisionSerializer)
-        pending = order.return_requests.filter(status=RequestStatus.PENDING).order_by("-id").first()
-        if pending is None:
-            refused = StepRefused("没有待审批的退单申请 / no pending return request")
-            refused.default_code = "guard"
-            raise refused
+        pending = _pending(order, "return_requests", "没有待审批的退单申请 / no pending return request")
         _run(lambda: services.return_decide(actor=_actor(request), request=pending, **data))
         return self._show(order)
 
@@ -326,6 +334,146 @@ class WorkOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         data = self._payload(CallbackSerializer)
         _run(lambda: services.work_order_callback(actor=_actor(request), order=order, **data))
         return self._show(order)
+
+    # --- 协办派单, 指定承办人 -------------------------------------------------------------------------
+
+    @extend_schema(
+        summary="协办派单 / give an assisting unit its task", request=AssistSerializer, responses=STEP_RESPONSES
+    )
+    @action(detail=True, methods=["post"])
+    def assist(self, request: Request, pk: int | None = None) -> Response:
+        order = self.get_object()
+        data = self._payload(AssistSerializer)
+        _run(lambda: services.work_order_assist(actor=_actor(request), order=order, **data))
+        return self._show(order)
+
+    @extend_schema(
+        summary="指定承办人 / name the officer who handles the order",
+        request=AssignHandlerSerializer,
+        responses=STEP_RESPONSES,
+    )
+    @action(detail=True, methods=["post"], url_path="assign-handler", url_name="assign-handler")
+    def assign_handler(self, request: Request, pk: int | None = None) -> Response:
+        order = self.get_object()
+        data = self._payload(AssignHandlerSerializer)
+        _run(lambda: services.work_order_assign_handler(actor=_actor(request), order=order, **data))
+        return self._show(order)
+
+    # --- 挂起 / 延期 ---------------------------------------------------------------------------------
+
+    @extend_schema(
+        summary="申请挂起 / ask to stop the clock",
+        request=SuspensionRequestSerializer,
+        responses=STEP_RESPONSES,
+    )
+    @action(detail=True, methods=["post"], url_path="request-suspension", url_name="request-suspension")
+    def request_suspension(self, request: Request, pk: int | None = None) -> Response:
+        order = self.get_object()
+        data = self._payload(SuspensionRequestSerializer)
+        _run(lambda: services.suspension_request(actor=_actor(request), order=order, **data))
+        return self._show(order)
+
+    @extend_schema(
+        summary="审批挂起 / approve or reject the pending suspension",
+        request=DecisionSerializer,
+        responses=STEP_RESPONSES,
+    )
+    @action(detail=True, methods=["post"], url_path="decide-suspension", url_name="decide-suspension")
+    def decide_suspension(self, request: Request, pk: int | None = None) -> Response:
+        order = self.get_object()
+        data = self._payload(DecisionSerializer)
+        pending = _pending(order, "suspensions", "没有待审批的挂起申请 / no pending suspension request")
+        _run(lambda: services.suspension_decide(actor=_actor(request), request=pending, **data))
+        return self._show(order)
+
+    @extend_schema(summary="恢复办理 / end the suspension", request=EmptySerializer, responses=STEP_RESPONSES)
+    @action(detail=True, methods=["post"])
+    def resume(self, request: Request, pk: int | None = None) -> Response:
+        order = self.get_object()
+        _run(lambda: services.work_order_resume(actor=_actor(request), order=order))
+        return self._show(order)
+
+    @extend_schema(
+        summary="申请延期 / ask for a later deadline",
+        request=ExtensionRequestSerializer,
+        responses=STEP_RESPONSES,
+    )
+    @action(detail=True, methods=["post"], url_path="request-extension", url_name="request-extension")
+    def request_extension(self, request: Request, pk: int | None = None) -> Response:
+        order = self.get_object()
+        data = self._payload(ExtensionRequestSerializer)
+        _run(lambda: services.extension_request(actor=_actor(request), order=order, **data))
+        return self._show(order)
+
+    @extend_schema(
+        summary="审批延期 / approve or reject the pending extension",
+        request=DecisionSerializer,
+        responses=STEP_RESPONSES,
+    )
+    @action(detail=True, methods=["post"], url_path="decide-extension", url_name="decide-extension")
+    def decide_extension(self, request: Request, pk: int | None = None) -> Response:
+        order = self.get_object()
+        data = self._payload(DecisionSerializer)
+        pending = _pending(order, "extensions", "没有待审批的延期申请 / no pending extension request")
+        _run(lambda: services.extension_decide(actor=_actor(request), request=pending, **data))
+        return self._show(order)
+
+    # --- 申诉 (免考核) ---------------------------------------------------------------------------------
+
+    @extend_schema(
+        summary="申诉免考核 / ask that the order leave the scoring",
+        request=AppealSerializer,
+        responses=STEP_RESPONSES,
+    )
+    @action(detail=True, methods=["post"])
+    def appeal(self, request: Request, pk: int | None = None) -> Response:
+        order = self.get_object()
+        data = self._payload(AppealSerializer)
+        _run(lambda: services.appeal_request(actor=_actor(request), order=order, **data))
+        return self._show(order)
+
+    @extend_schema(
+        summary="审批申诉 / approve (免考核) or reject the pending appeal",
+        request=DecisionSerializer,
+        responses=STEP_RESPONSES,
+    )
+    @action(detail=True, methods=["post"], url_path="decide-appeal", url_name="decide-appeal")
+    def decide_appeal(self, request: Request, pk: int | None = None) -> Response:
+        order = self.get_object()
+        data = self._payload(DecisionSerializer)
+        pending = _pending(order, "appeals", "没有待审批的申诉 / no pending appeal")
+        _run(lambda: services.appeal_decide(actor=_actor(request), appeal=pending, **data))
+        return self._show(order)
+
+    # --- 督办 ---------------------------------------------------------------------------------------
+
+    @extend_schema(summary="督办(催办)/ urge the unit", request=SupervisionSerializer, responses=STEP_RESPONSES)
+    @action(detail=True, methods=["post"])
+    def urge(self, request: Request, pk: int | None = None) -> Response:
+        order = self.get_object()
+        data = self._payload(SupervisionSerializer)
+        _run(lambda: services.work_order_urge(actor=_actor(request), order=order, **data))
+        return self._show(order)
+
+    @extend_schema(
+        summary="通报 / issue a notice on the order", request=SupervisionSerializer, responses=STEP_RESPONSES
+    )
+    @action(detail=True, methods=["post"])
+    def notice(self, request: Request, pk: int | None = None) -> Response:
+        order = self.get_object()
+        data = self._payload(SupervisionSerializer)
+        _run(lambda: services.work_order_notice(actor=_actor(request), order=order, **data))
+        return self._show(order)
+
+
+def _pending(order: WorkOrder, related: str, missing: str) -> Any:
+    """The order's newest pending request of a kind; none → 409 (nothing to decide)."""
+    pending = getattr(order, related).filter(status=RequestStatus.PENDING).order_by("-id").first()
+    if pending is None:
+        refused = StepRefused(missing)
+        refused.default_code = "guard"
+        raise refused
+    return pending
 
 
 class CanWorkOrders(permissions.BasePermission):

@@ -163,6 +163,22 @@ def not_the_requester(order: WorkOrder, actor: Any, payload: dict[str, Any]) -> 
     return None
 
 
+def with_the_unit(order: WorkOrder, actor: Any, payload: dict[str, Any]) -> str | None:
+    """签收 and the handling steps are the receiving unit's: the actor holds ``workorders.handle``
+    through a role anchored at the order's unit (or over everything), or handles the order in person.
+    Seeing the order from above is not enough: a 大队领导 signs for what is sent to the brigade, not
+    what the brigade sent on to a squadron (两级派单)."""
+    if actor is None:  # the system (resume by the job)
+        return None
+    person_id = getattr(actor, "person_id", None)
+    if person_id is not None and person_id == order.handler_id:
+        return None
+    for grant in actor.scope_grants(Cap.WORKORDER_HANDLE):
+        if grant.scope == Scope.ALL or (grant.scope in (Scope.UNIT, Scope.SUBTREE) and grant.unit_id == order.unit_id):
+            return None
+    return "该工单由承办单位签收和办理 / only the unit the order is with signs for and handles it"
+
+
 def contact_recorded(order: WorkOrder, actor: Any, payload: dict[str, Any]) -> str | None:
     if order.first_contact_at is None:
         return "办结前须记录与诉求人的联系 / record a contact with the citizen before completing"
@@ -236,7 +252,9 @@ class WorkOrder(models.Model):
     number = models.CharField("工单号", max_length=32)  # unique: wo_number_unique (no LIKE index)
     source = models.CharField("来源", max_length=20, choices=Source.choices, default=Source.FORM)
     source_number = models.CharField("来源编号", max_length=64, blank=True)
-    citizen_name = models.CharField("诉求人", max_length=50, blank=True)
+    # Which hotline platform numbered it (the 12345 import's mapping code); "" for other channels.
+    source_platform = models.CharField("来源平台", max_length=20, blank=True, default="")
+    citizen_name = EncryptedTextField("诉求人", blank=True)  # ≤ 50 characters (the services check)
     citizen_phone = EncryptedTextField("联系电话", blank=True)
     phone_index = models.CharField(max_length=128, blank=True)  # indexed with received_at (wo_phone_received)
     address = models.CharField("地址", max_length=200, blank=True)
@@ -385,7 +403,7 @@ class WorkOrder(models.Model):
                 source=S.DISPATCHED,
                 target=S.ACCEPTED,
                 capability=Cap.WORKORDER_HANDLE,
-                guards=(no_pending_return,),
+                guards=(with_the_unit, no_pending_return),
             ),
             _t(
                 "return_order",
@@ -394,7 +412,7 @@ class WorkOrder(models.Model):
                 target=None,
                 capability=Cap.WORKORDER_HANDLE,
                 reason_required=True,
-                guards=(has_leg, no_pending_return),
+                guards=(with_the_unit, has_leg, no_pending_return),
                 style="warning",
             ),
             _t(
@@ -415,7 +433,14 @@ class WorkOrder(models.Model):
                 guards=(has_pending_return, not_the_requester),
                 style="danger",
             ),
-            _t("contact", _("联系诉求人"), source=_WORKING, target=S.HANDLING, capability=Cap.WORKORDER_HANDLE),
+            _t(
+                "contact",
+                _("联系诉求人"),
+                source=_WORKING,
+                target=S.HANDLING,
+                capability=Cap.WORKORDER_HANDLE,
+                guards=(with_the_unit,),
+            ),
             _t(
                 "request_suspension",
                 _("申请挂起"),
@@ -423,6 +448,7 @@ class WorkOrder(models.Model):
                 target=None,
                 capability=Cap.WORKORDER_HANDLE,
                 reason_required=True,
+                guards=(with_the_unit,),
             ),
             _t(
                 "approve_suspension",
@@ -455,6 +481,7 @@ class WorkOrder(models.Model):
                 target=None,
                 capability=Cap.WORKORDER_HANDLE,
                 reason_required=True,
+                guards=(with_the_unit,),
             ),
             _t(
                 "approve_extension",
@@ -478,7 +505,7 @@ class WorkOrder(models.Model):
                 source=_WORKING,
                 target=S.COMPLETED,
                 capability=Cap.WORKORDER_HANDLE,
-                guards=(contact_recorded, no_pending_return),
+                guards=(with_the_unit, contact_recorded, no_pending_return),
                 style="success",
             ),
             _t(
@@ -506,6 +533,17 @@ class WorkOrder(models.Model):
                 capability=Cap.WORKORDER_CALLBACK,
                 not_by=("completed_by", "handler"),
                 reason_required=True,
+                style="danger",
+            ),
+            # 涉警投诉 found after intake (12345 import, Open311 …): rerouted to 督察, hidden from the accused.
+            _t(
+                "mark_complaint",
+                _("认定涉警投诉"),
+                source=_OPEN,
+                target=S.DISPATCHED,
+                capability=Cap.WORKORDER_CONFLICT,
+                reason_required=True,
+                guards=(no_pending_return,),
                 style="danger",
             ),
             _t("urge", _("催办"), source=_OPEN, target=None, capability=Cap.WORKORDER_SUPERVISE, by_system=True),
@@ -543,6 +581,7 @@ class WorkOrder(models.Model):
                 target=None,
                 capability=Cap.WORKORDER_HANDLE,
                 reason_required=True,
+                guards=(with_the_unit,),
             ),
             _t(
                 "decide_appeal",
@@ -570,7 +609,7 @@ class WorkOrder(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["number"], name="wo_number_unique"),
             models.UniqueConstraint(
-                fields=["source", "source_number"],
+                fields=["source", "source_platform", "source_number"],
                 condition=~Q(source_number=""),
                 name="workorder_source_number_unique",
             ),
@@ -624,6 +663,13 @@ class WorkOrder(models.Model):
 
         return mask_phone(self.citizen_phone)
 
+    @property
+    def masked_name(self) -> str:
+        """王女士 → 王**: the family name only."""
+        from jingwu.core.crypto import mask
+
+        return mask(self.citizen_name, 1, 0) if self.citizen_name else ""
+
 
 class OrderSource(models.Model):
     """Every source number an order carries (its own and those of orders merged into it), so that a
@@ -632,11 +678,13 @@ class OrderSource(models.Model):
 
     order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="sources")
     source = models.CharField("来源", max_length=20, choices=WorkOrder.Source.choices)
+    platform = models.CharField("来源平台", max_length=20, blank=True, default="")  # a hotline platform's code
     number = models.CharField("来源编号", max_length=64)
 
     class Meta:
         verbose_name = "工单来源编号"
-        constraints = [models.UniqueConstraint(fields=["source", "number"], name="order_source_unique")]
+        # One platform's number is one order; two platforms may use the same numbers.
+        constraints = [models.UniqueConstraint(fields=["source", "platform", "number"], name="order_source_unique")]
 
     def __str__(self) -> str:
         return f"{self.get_source_display()} {self.number}"
@@ -654,8 +702,9 @@ ChildManager = models.Manager.from_queryset(ChildQuerySet)
 
 class Assignment(models.Model):
     """One dispatch leg (派单): from a unit to a unit, lead (主办) or assist (协办), with its own sign-for
-    deadline; two-level dispatch is two lead legs (大队 → 中队). Seen with the order; written by the
-    dispatch, accept, return and assist services."""
+    deadline and (lead legs) its own handling deadline; two-level dispatch is two open lead legs
+    (支队 → 大队 at level 1, 大队 → 中队 at level 2). Seen with the order; written by the dispatch,
+    accept, return and assist services."""
 
     class Role(models.TextChoices):
         LEAD = "lead", _("主办")
@@ -669,6 +718,9 @@ class Assignment(models.Model):
     dispatched_by = models.ForeignKey("org.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     dispatched_at = models.DateTimeField("派单时间")
     sign_due_at = models.DateTimeField("签收时限")
+    # The leg's own handling deadline (办理时限): a first leg carries the order's; an onward leg
+    # (大队 → 中队) the one its dispatcher set, never later than the order's. Empty for 协办 legs.
+    due_at = models.DateTimeField("办理时限", null=True, blank=True)
     accepted_at = models.DateTimeField("签收时间", null=True, blank=True)
     accepted_by = models.ForeignKey("org.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     task = models.TextField("协办任务", blank=True)

@@ -109,6 +109,11 @@ class Contact(models.Model):
     channel = models.CharField("方式", max_length=10, choices=Channel.choices)
     result = models.TextField("联系结果")
     recorded_by = models.ForeignKey("org.User", on_delete=models.PROTECT, related_name="+")
+    # When the record was entered (``contacted_at`` is the time claimed). A contact entered after the
+    # response limit expired while claiming a time within it is 补录: its claimed time does not count
+    # for the response rate (the order's ``first_contact_at`` takes the recording time instead).
+    recorded_at = models.DateTimeField("登记时间", null=True, blank=True)
+    late_entry = models.BooleanField("补录", default=False)
 
     class Meta(_Request.Meta):
         verbose_name = "联系记录"
@@ -134,6 +139,10 @@ class Completion(models.Model):
     result = models.CharField("办理结果", max_length=20, choices=Result.choices)
     completed_by = models.ForeignKey("org.User", on_delete=models.PROTECT, related_name="+")
     completed_at = models.DateTimeField()
+    # The round's clock, kept when the order is reopened (the order's own fields then start the next
+    # round): 超期件 of past periods still see a late completion, or an order open past its deadline.
+    round_started_at = models.DateTimeField("本轮计时起点", null=True, blank=True)
+    round_due_at = models.DateTimeField("本轮办结时限", null=True, blank=True)
 
     class Meta(_Request.Meta):
         verbose_name = "办结记录"
@@ -181,6 +190,8 @@ class SupervisionNotice(models.Model):
     issued_by = models.ForeignKey("org.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     issued_at = models.DateTimeField()
     key = models.CharField(max_length=100, blank=True)
+
+    objects = ChildManager()  # seen with the order (the 催办/通报 figures read through it)
 
     class Meta(_Request.Meta):
         verbose_name = "督办通报"

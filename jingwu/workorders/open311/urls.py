@@ -22,6 +22,7 @@ register_converter(FormatConverter, "open311fmt")
 app_name = "open311"
 
 urlpatterns = [
+    path("openapi.json", views.openapi_document, name="openapi"),
     path("discovery.<open311fmt:fmt>", views.discovery, name="discovery"),
     path("services.<open311fmt:fmt>", views.service_list, name="services"),
     path("services/<str:service_code>.<open311fmt:fmt>", views.service_definition, name="service"),

@@ -14,9 +14,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.validators import URLValidator
+from django.core.validators import EmailValidator, URLValidator
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Max, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -25,6 +25,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from jingwu.core import audit
 from jingwu.core.calendar import TZ
+from jingwu.core.models import AuditLog
 from jingwu.core.workflow import TransitionNotAllowed
 from jingwu.org.roles import Cap
 
@@ -32,9 +33,13 @@ from .. import services
 from ..models import Category, Open311Request, WorkOrder
 from ..services.common import setting
 from . import keys, mapping
-from .formats import FORMATS, Open311Error, error_response, render
+from .formats import FORMATS, Open311Error, error_response, render, w3c
 
-CHANGESET = "2026-11-29T00:00:00+08:00"  # when this endpoint's behaviour last changed
+# When this endpoint's behaviour last changed; the discovery's changeset is the later of this and
+# the last change to the services (a category saved through ``category_save``, which is audited).
+CHANGESET = "2026-11-29T00:00:00+08:00"
+MAX_EMAIL = 254
+MAX_DEVICE_ID = 100
 MAX_REQUESTS = 1000
 MAX_SPAN = timedelta(days=90)
 MAX_DESCRIPTION = 4000  # the specification's limit
@@ -62,6 +67,7 @@ def endpoint(*methods: str) -> Callable[[Callable[..., HttpResponse]], Callable[
                 response["Allow"] = ", ".join(methods)
                 return response
             try:
+                _refuse_nul(request, kwargs)
                 return view(request, *args, fmt=fmt, **kwargs)
             except Open311Error as exc:
                 return error_response(fmt, exc)
@@ -73,14 +79,34 @@ def endpoint(*methods: str) -> Callable[[Callable[..., HttpResponse]], Callable[
     return wrap
 
 
+def _refuse_nul(request: HttpRequest, path_values: dict[str, Any]) -> None:
+    """A NUL character in any parameter (query, form or path) is the spec's 400, never a database
+    error (PostgreSQL cannot take one even in a query)."""
+    values = [*path_values.values()]
+    for data in (request.GET, request.POST) if request.method == "POST" else (request.GET,):
+        for name, items in data.lists():
+            values.append(name)
+            values += items
+    if any(isinstance(v, str) and "\x00" in v for v in values):
+        raise Open311Error(400, "参数不能包含空字符(NUL) / parameters must not contain NUL characters")
+
+
 # --- discovery and services ----------------------------------------------------------------------
+
+
+def changeset() -> str:
+    """The later of the endpoint's own changeset and the last saved service (category)."""
+    latest = AuditLog.objects.filter(event="workorders.category_save").aggregate(at=Max("occurred_at"))["at"]
+    base = datetime.fromisoformat(CHANGESET)
+    return w3c(max(base, latest) if latest is not None else base) or CHANGESET
 
 
 @endpoint("GET", "HEAD")
 def discovery(request: HttpRequest, fmt: str) -> HttpResponse:
     base = request.build_absolute_uri(reverse("open311:discovery", kwargs={"fmt": "json"})).rsplit("/", 1)[0]
+    current = changeset()
     document = {
-        "changeset": CHANGESET,
+        "changeset": current,
         "contact": setting("OPEN311_CONTACT", "请拨打12345政务服务便民热线 / call the 12345 government hotline"),
         "key_service": setting(
             "OPEN311_KEY_SERVICE",
@@ -90,17 +116,31 @@ def discovery(request: HttpRequest, fmt: str) -> HttpResponse:
             {
                 "specification": mapping.SPECIFICATION,
                 "url": base,
-                "changeset": CHANGESET,
+                "changeset": current,
                 "type": "production",
                 "formats": ["text/xml", "application/json"],
             }
         ],
+        # not part of GeoReport v2: where a client finds the OpenAPI description of these endpoints
+        "openapi": request.build_absolute_uri(reverse("open311:openapi")),
     }
     return render(fmt, "discovery", document)
 
 
 def _categories() -> list[Category]:
     return list(Category.objects.filter(active=True).order_by("order", "code"))
+
+
+@endpoint("GET", "HEAD")
+def openapi_document(request: HttpRequest, fmt: str) -> HttpResponse:
+    """The OpenAPI 3 description of these endpoints (JSON only)."""
+    from django.http import JsonResponse
+
+    from .openapi import document
+
+    return JsonResponse(
+        document(request.build_absolute_uri("/").rstrip("/")), json_dumps_params={"ensure_ascii": False}
+    )
 
 
 @endpoint("GET", "HEAD")
@@ -276,6 +316,27 @@ def _media_url(data: Any) -> str:
     return url
 
 
+def _contact(data: Any) -> tuple[str, str]:
+    """``email`` and ``device_id`` (both optional in the spec): checked, not stored."""
+    email = (data.get("email") or "").strip()
+    if email:
+        if len(email) > MAX_EMAIL:
+            raise Open311Error(400, f"email 不能超过{MAX_EMAIL}个字符 / email is longer than {MAX_EMAIL} characters")
+        try:
+            EmailValidator()(email)
+        except ValidationError:
+            raise Open311Error(400, "email 格式不正确 / email is not a valid address") from None
+    device_id = (data.get("device_id") or "").strip()
+    if device_id:
+        if len(device_id) > MAX_DEVICE_ID:
+            raise Open311Error(
+                400, f"device_id 不能超过{MAX_DEVICE_ID}个字符 / device_id is longer than {MAX_DEVICE_ID} characters"
+            )
+        if not device_id.isprintable():
+            raise Open311Error(400, "device_id 含有不可打印字符 / device_id has unprintable characters")
+    return email, device_id
+
+
 def _validation_errors(exc: ValidationError) -> Open311Error:
     found: list[tuple[int, str]] = []
     if hasattr(exc, "error_dict"):
@@ -307,6 +368,7 @@ def _create(request: HttpRequest, fmt: str) -> HttpResponse:
     if len(description) > MAX_DESCRIPTION:
         raise Open311Error(400, f"description 不能超过{MAX_DESCRIPTION}字 / description is longer than 4000 characters")
     media_url = _media_url(data)
+    _contact(data)
     account = keys.principal(key)
     try:
         with transaction.atomic():

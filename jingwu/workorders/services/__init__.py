@@ -3,6 +3,7 @@ with the workflow event and audit rows inside it."""
 
 from .attachments import work_order_attach
 from .config import category_save, routing_rule_save
+from .conflict import police_complaint_hint, work_order_mark_complaint
 from .flow import (
     assist_accept,
     assist_reply,
@@ -10,6 +11,7 @@ from .flow import (
     extension_request,
     resolve_route,
     return_decide,
+    route_for,
     suspension_decide,
     suspension_request,
     work_order_accept,
@@ -39,8 +41,10 @@ __all__ = [
     "extension_request",
     "hotline_import",
     "platforms",
+    "police_complaint_hint",
     "resolve_route",
     "return_decide",
+    "route_for",
     "routing_rule_save",
     "sign_watch",
     "suspension_decide",
@@ -56,6 +60,7 @@ __all__ = [
     "work_order_dispatch",
     "work_order_intake",
     "work_order_link",
+    "work_order_mark_complaint",
     "work_order_merge",
     "work_order_notice",
     "work_order_resume",

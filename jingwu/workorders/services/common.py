@@ -69,6 +69,26 @@ def require(condition: bool, field: str, message: str) -> None:
         raise ValidationError({field: message})
 
 
+def require_calendar(moment: datetime, field: str, *, since: datetime | None = None) -> None:
+    """Refuse a deadline that the working calendar cannot count to: every year from ``since`` (now)
+    to ``moment`` must have its working calendar published (or entered by an administrator).
+    Otherwise nothing could tell whether the order is due soon, and resuming or extending it later
+    would fail."""
+    from jingwu.core.calendar import local_date, year_coverage
+
+    first = local_date(since or timezone.now()).year
+    last = local_date(require_aware(moment, field)).year
+    for year in range(first, last + 1):
+        if not year_coverage(year).covered:
+            raise ValidationError(
+                {
+                    field: f"{year} 年的工作日历尚未公布或录入,期限不能定在 {local_date(moment):%Y-%m-%d}"
+                    f"(请系统管理员先补录该年度日历) / no working calendar for {year} yet: "
+                    "a deadline cannot be set in that year"
+                }
+            )
+
+
 def check_scope(actor: Any, unit: Any, capability: str) -> None:
     from jingwu.core.scope import unit_in_scope
 

@@ -35,9 +35,20 @@ def _require_dispatcher(actor: Any) -> None:
         raise PermissionDenied("您没有维护派单配置的权限 / you may not change the dispatch configuration")
 
 
+def may_configure_categories(actor: Any) -> bool:
+    """The category tree and its time limits are everyone's configuration: changed by those who both
+    dispatch and approve (大队领导 and above), not by a squadron's dispatcher."""
+    return (
+        getattr(actor, "is_authenticated", False)
+        and actor.has_cap(Cap.WORKORDER_DISPATCH)
+        and actor.has_cap(Cap.WORKORDER_APPROVE)
+    )
+
+
 def category_save(*, actor: Any, category: Category | None = None, **values: Any) -> Category:
     """Create or change a category (its limits are configuration: the next dispatch uses them)."""
-    _require_dispatcher(actor)
+    if not may_configure_categories(actor):
+        raise PermissionDenied("您没有维护诉求类别的权限 / you may not change the categories")
     unknown = set(values) - set(CATEGORY_FIELDS)
     if unknown:
         raise ValidationError({"__all__": f"未知字段 / unknown fields: {', '.join(sorted(unknown))}"})
@@ -59,22 +70,52 @@ def category_save(*, actor: Any, category: Category | None = None, **values: Any
 def routing_rule_save(
     *,
     actor: Any,
-    unit: Unit,
+    unit: Unit | None,
     category: Category | None = None,
     area_keyword: str = "",
-    priority: int = 100,
+    priority: Any = 100,
     active: bool = True,
     rule: RoutingRule | None = None,
 ) -> RoutingRule:
-    """Create or change a rule; the dispatcher's scope must cover the target unit (and, when changing
-    a rule, its current unit)."""
+    """Create or change a rule (or deactivate it: ``active=False``); the dispatcher's scope must
+    cover the target unit (and, when changing a rule, its current unit). Bad input is refused by
+    field: no unit, a party branch or a retired unit, an inactive category, a priority outside
+    0–9999, a keyword over 100 characters, or an active rule with the same category and keyword
+    (which of the two would win is then a matter of priority only: refused as ambiguous)."""
     _require_dispatcher(actor)
-    check_scope(actor, unit, Cap.WORKORDER_DISPATCH)
     if rule is not None:
         check_scope(actor, rule.unit, Cap.WORKORDER_DISPATCH)
+    errors: dict[str, str] = {}
+    if unit is None:
+        errors["unit"] = "请选择承办单位 / choose the unit"
+    elif unit.kind == Unit.Kind.PARTY_BRANCH or unit.retired_on is not None:
+        errors["unit"] = "承办单位须为现有的公安单位 / the unit must be a current police unit"
+    if category is not None and not category.active:
+        errors["category"] = "该类别已停用 / the category is not active"
+    try:
+        priority = int(priority)
+    except (TypeError, ValueError):
+        errors["priority"] = "优先级须为整数 / the priority must be a whole number"
+    else:
+        if not 0 <= priority <= 9999:
+            errors["priority"] = "优先级须在 0~9999 之间 / the priority must lie in 0–9999"
     keyword = (area_keyword or "").strip()
     if len(keyword) > 100:
-        raise ValidationError({"area_keyword": "关键词过长 / keyword too long"})
+        errors["area_keyword"] = "关键词过长(最多100字) / keyword too long"
+    if not errors and active:
+        twins = RoutingRule.objects.filter(active=True, category=category, area_keyword=keyword)
+        if rule is not None:
+            twins = twins.exclude(pk=rule.pk)
+        twin = twins.select_related("unit").first()
+        if twin is not None:
+            errors["area_keyword"] = (
+                f"已有相同类别和关键词的启用规则(→ {twin.unit.name}) / an active rule with the same category "
+                "and keyword exists"
+            )
+    if errors:
+        raise ValidationError(errors)
+    assert unit is not None
+    check_scope(actor, unit, Cap.WORKORDER_DISPATCH)
     with transaction.atomic():
         obj = rule or RoutingRule()
         before = audit.snapshot(obj, ["category", "area_keyword", "unit", "priority", "active"]) if obj.pk else {}

@@ -1,8 +1,9 @@
 """Import of the orders a 12345 hotline platform exports (Excel), with a column mapping per platform.
 
 All or nothing (the documents importer: every bad cell reported, nothing written on any error);
-the platform's order number is the key, so re-importing a file creates no duplicates (an order
-merged into another is found through its moved source number).
+the platform's order number is the key — per platform: two platforms may number alike — so
+re-importing a file creates no duplicates (an order merged into another is found through its moved
+source number).
 """
 
 from __future__ import annotations
@@ -139,6 +140,35 @@ def columns_for(platform: Platform) -> list[Column]:
     return out
 
 
+class _HotlineImporter(Importer):
+    """The documents importer, plus: a platform order number repeated within the file is reported
+    on every later row carrying it, whatever else is wrong with that row (the generic row check
+    runs on clean rows only)."""
+
+    def read(self, data: bytes, filename: str = "") -> ImportReport:
+        report = super().read(data, filename)
+        if report.file_errors:
+            return report
+        seen: dict[str, int] = {}  # source number -> first row carrying it
+        for row in report.rows:
+            number = row.values.get("source_number")
+            if not number:
+                continue
+            if number in seen:
+                row.add_error("source_number", f"与第{seen[number]}行的工单编号重复 / duplicate of row {seen[number]}")
+            else:
+                seen[number] = row.number
+        return report
+
+
+@dataclass(frozen=True)
+class ImportedRepeat:
+    """An order the import created that has possible repeats (same phone, or address and content)."""
+
+    order: WorkOrder
+    count: int
+
+
 def hotline_import(
     *,
     actor: Any,
@@ -147,28 +177,25 @@ def hotline_import(
     platform: str = "12345",
     intake_unit: Unit | None = None,
     dry_run: bool = False,
+    repeats: list[ImportedRepeat] | None = None,
 ) -> ImportReport:
     """Import a platform's export: every row validated first; on any error nothing is written and
-    the report lists each bad cell; known order numbers are left as they are (outcome "unchanged")."""
+    the report lists each bad cell; order numbers this platform already sent are left as they are
+    (outcome "unchanged"). ``repeats``, when given, receives the created orders that have possible
+    repeats (filled only when the import was applied)."""
     if not getattr(actor, "is_authenticated", False) or not actor.has_cap(Cap.WORKORDER_INTAKE):
         raise PermissionDenied("您没有受理工单的权限 / you may not take in work orders")
     config = platforms().get(platform)
     if config is None:
         raise ValidationError({"platform": f"未配置的热线平台“{platform}” / unknown platform"})
-    seen: dict[str | None, int] = {}  # source number -> first row carrying it
-
-    def check(row: ImportRow) -> None:
-        number = row.values.get("source_number")
-        if number in seen:
-            row.add_error("source_number", f"与第{seen[number]}行的工单编号重复 / duplicate of row {seen[number]}")
-        else:
-            seen[number] = row.number
+    found: list[ImportedRepeat] = []
 
     def apply(row: ImportRow) -> str:
         number = row.values["source_number"]
-        if OrderSource.objects.filter(source=WorkOrder.Source.HOTLINE, number=number).exists():
+        known = OrderSource.objects.filter(source=WorkOrder.Source.HOTLINE, platform=platform, number=number)
+        if known.exists():
             return "unchanged"
-        work_order_intake(
+        result = work_order_intake(
             actor=actor,
             category=row.values["category"],
             content=row.values["content"],
@@ -177,12 +204,18 @@ def hotline_import(
             address=row.values.get("address") or "",
             source=WorkOrder.Source.HOTLINE,
             source_number=number,
+            platform=platform,
             received_at=row.values["received_at"],
             intake_unit=intake_unit,
         )
+        if result.candidates:
+            found.append(ImportedRepeat(result.order, len(result.candidates)))
         return "created"
 
-    importer = Importer(columns_for(config), area="workorders.hotline", row_validator=check)
-    return importer.run(
+    importer = _HotlineImporter(columns_for(config), area="workorders.hotline")
+    report = importer.run(
         data, filename=filename, actor=actor, apply=apply, dry_run=dry_run, audit_extra={"platform": platform}
     )
+    if repeats is not None and report.applied:
+        repeats.extend(found)
+    return report

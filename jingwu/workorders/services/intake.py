@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -20,10 +20,12 @@ from jingwu.org.models import RoleAssignment, Unit
 from jingwu.org.roles import Cap
 
 from ..models import Category, OrderSource, RepeatLink, WorkOrder
-from ..selectors import RepeatCandidate, repeat_candidates, similarity
+from ..selectors import RepeatCandidate, are_repeats, repeat_candidates, similarity
 from .common import check_scope, normalise_address, now_or, perform, require, validate_phone
 
 MAX_CONTENT = 5000
+CLOCK_SKEW = timedelta(minutes=5)  # a received time this far ahead of the server's clock is allowed
+EARLIEST_YEAR = 2000
 
 
 @dataclass
@@ -54,9 +56,37 @@ def _coordinate(value: Any, field_name: str, low: int, high: int) -> Decimal | N
         number = Decimal(str(value))
     except ArithmeticError:
         raise ValidationError({field_name: "坐标应为数字 / a coordinate must be a number"}) from None
+    if not number.is_finite():
+        raise ValidationError({field_name: "坐标应为数字 / a coordinate must be a number"})
     if not (low <= number <= high):
         raise ValidationError({field_name: f"坐标应在 {low}~{high} 之间 / out of range"})
     return number.quantize(Decimal("0.000001"))
+
+
+def _no_nul(**texts: Any) -> None:
+    """PostgreSQL cannot store a NUL character: refused on the field, whatever the channel."""
+    for name, value in texts.items():
+        if isinstance(value, str) and "\x00" in value:
+            raise ValidationError({name: "不能包含空字符(NUL) / must not contain NUL characters"})
+
+
+def _received(received_at: datetime | None, now: datetime) -> datetime:
+    """The received time: now when not given; never in the future (a few minutes of clock skew
+    allowed) and never before 2000."""
+    if received_at is None:
+        return now
+    received_at = now_or(received_at)
+    require(
+        received_at <= now + CLOCK_SKEW,
+        "received_at",
+        "受理时间不能晚于当前时间 / the received time cannot be in the future",
+    )
+    require(
+        received_at.year >= EARLIEST_YEAR,
+        "received_at",
+        f"受理时间不能早于{EARLIEST_YEAR}年 / the received time cannot be before {EARLIEST_YEAR}",
+    )
+    return received_at
 
 
 def discipline_unit_for(accused: Unit) -> Unit:
@@ -81,13 +111,14 @@ def work_order_intake(
     actor: Any,
     category: Category,
     content: str,
-    citizen_phone: str,
+    citizen_phone: str = "",
     citizen_name: str = "",
     address: str = "",
     latitude: Any = None,
     longitude: Any = None,
     source: str = WorkOrder.Source.FORM,
     source_number: str = "",
+    platform: str = "",
     received_at: datetime | None = None,
     intake_unit: Unit | None = None,
     accused_unit: Unit | None = None,
@@ -95,13 +126,24 @@ def work_order_intake(
 ) -> IntakeResult:
     """Register a demand from any channel; returns the order and its possible repeats.
 
-    Validates the phone, category, content and coordinates; a source number already known (also as
-    a merged order's) is refused; ``attachments`` (uploaded files) are checked by content and kept
+    Every channel gets the same checks here: the phone (required except from Open311, where the
+    specification makes it optional), category, content and lengths, no NUL character in any text,
+    the received time (not in the future, not before 2000), the coordinates (both or neither, in
+    range); a source number already known for the source and ``platform`` (also as a merged
+    order's) is refused; ``attachments`` (uploaded files) are checked by content and kept
     with the order, or the whole intake is refused. A complaint about an officer or a unit
     (``accused_unit``) is routed at once to the 督察 unit above the accused one and hidden from the
     accused unit."""
-    received_at = now_or(received_at)
-    phone = validate_phone(citizen_phone)
+    _no_nul(
+        content=content,
+        citizen_phone=citizen_phone,
+        citizen_name=citizen_name,
+        address=address,
+        source_number=source_number,
+        platform=platform,
+    )
+    received_at = _received(received_at, now_or(None))
+    phone = validate_phone(citizen_phone, required=source != WorkOrder.Source.OPEN311)
     content = (content or "").strip()
     require(bool(content), "content", "诉求内容不能为空 / content is required")
     require(len(content) <= MAX_CONTENT, "content", f"诉求内容不能超过{MAX_CONTENT}字 / content too long")
@@ -111,19 +153,25 @@ def work_order_intake(
     require(len(source_number) <= 64, "source_number", "来源编号过长 / source number too long")
     require(len((citizen_name or "").strip()) <= 50, "citizen_name", "姓名过长 / name too long")
     require(len((address or "").strip()) <= 200, "address", "地址过长 / address too long")
+    platform = (platform or "").strip()
+    require(len(platform) <= 20, "platform", "平台代码过长 / platform code too long")
     lat = _coordinate(latitude, "latitude", -90, 90)
     lng = _coordinate(longitude, "longitude", -180, 180)
+    if (lat is None) != (lng is None):
+        missing = "longitude" if lng is None else "latitude"
+        raise ValidationError({missing: "经度与纬度须同时填写 / latitude and longitude must be given together"})
     unit = intake_unit or _actor_unit(actor)
     check_scope(actor, unit, Cap.WORKORDER_INTAKE)
     if accused_unit is not None:
         _check_accused(category, accused_unit)
-    if source_number and OrderSource.objects.filter(source=source, number=source_number).exists():
+    if source_number and OrderSource.objects.filter(source=source, platform=platform, number=source_number).exists():
         raise ValidationError({"source_number": f"来源编号“{source_number}”已存在 / this source number already exists"})
     with atomic_with_files():  # transaction.atomic() that also removes stored files on rollback
         order = WorkOrder(
             number=_number(received_at),
             source=source,
             source_number=source_number,
+            source_platform=platform,
             citizen_name=(citizen_name or "").strip(),
             citizen_phone=phone,
             phone_index=blind_index(phone) if phone else "",
@@ -144,7 +192,7 @@ def work_order_intake(
             with transaction.atomic(savepoint=bool(source_number)):
                 insert(order)  # the kept INSERT statement of an order (jingwu.core.inserts)
                 if source_number:
-                    OrderSource.objects.create(order=order, source=source, number=source_number)
+                    OrderSource.objects.create(order=order, source=source, platform=platform, number=source_number)
         except IntegrityError as error:
             violated = _constraint_of(error)
             if "source" in violated:  # workorder_source_number_unique / the order-source table
@@ -162,7 +210,12 @@ def work_order_intake(
             "intake",
             actor=actor,
             in_scope=True,
-            payload={"source": source, "source_number": source_number, "category": category.code},
+            payload={
+                "source": source,
+                "source_number": source_number,
+                "category": category.code,
+                **({"platform": platform} if platform else {}),
+            },
             # 受理 is dated when the demand came in (a 12345 import keeps the platform's time); later
             # steps are dated when they are recorded, so the timeline never shows them out of order.
             at=order.received_at,
@@ -220,8 +273,17 @@ def _route_to_discipline(order: WorkOrder, actor: Any, accused: Unit, at: dateti
 
 def work_order_merge(*, actor: Any, order: WorkOrder, into: WorkOrder, reason: str = "") -> WorkOrder:
     """Merge ``order`` (a repeat) into ``into``: ``order`` ends as 已合并 and every source number it
-    carried moves to ``into``, so re-importing any of them finds the surviving order."""
+    carried moves to ``into``, so re-importing any of them finds the surviving order. Two orders
+    that are not possible repeats of each other (same phone, or same address and similar content,
+    within 30 days) merge only with a written reason."""
     require(order.pk != into.pk, "into", "不能与自身合并 / cannot merge an order into itself")
+    reason = (reason or "").strip()
+    require(
+        bool(reason) or are_repeats(order, into),
+        "reason",
+        "两件工单不属于可能重复的工单(同一号码,或同一地址且内容相似,30天内),合并须填写说明 / "
+        "these orders are not possible repeats of each other: explain the merge",
+    )
     require(into.state != WorkOrder.State.MERGED, "into", "目标工单已被合并 / the target was merged itself")
     visible = WorkOrder.objects.visible_to(actor, Cap.WORKORDER_INTAKE)
     if not visible.filter(pk=into.pk).exists():

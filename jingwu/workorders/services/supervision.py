@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 
 from jingwu.core.calendar import TZ, is_workday, next_workday
 from jingwu.core.notifications import notify
-from jingwu.org.models import User
+from jingwu.org.models import RoleAssignment, Unit, User
 
 from ..models import Appeal, RequestStatus, SupervisionNotice, WorkOrder
 from .common import now_or, perform, require, setting
@@ -23,9 +23,18 @@ def notice_after_working_days() -> int:
 
 
 def _recipients(order: WorkOrder) -> Any:
-    return User.objects.filter(
+    """The leads of the responsible unit — never anyone of the accused unit of a complaint about the
+    police (nor of a unit below it: a role anchored there, or a person serving there), who may not
+    know of the order."""
+    users = User.objects.filter(
         is_active=True, role_assignments__unit_id=order.unit_id, role_assignments__role__in=["unit_lead", "leadership"]
-    ).distinct()
+    )
+    if order.accused_unit_id is not None:
+        accused = Unit.objects.only("path").get(pk=order.accused_unit_id).path
+        users = users.exclude(
+            pk__in=RoleAssignment.objects.filter(unit__path__startswith=accused).values("user_id")
+        ).exclude(person__unit__path__startswith=accused)
+    return users.distinct()
 
 
 def _issue(

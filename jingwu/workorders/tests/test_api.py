@@ -66,11 +66,12 @@ def test_list_is_scoped_and_filtered(client, org):
     assert bad.status_code == 400 and "state" in bad.json()["fields"]
 
 
-def test_detail_masks_the_phone_and_obeys_the_scope(client, org):
-    mine = make_order(org.squadron_a, citizen_phone="13812345678")
+def test_detail_masks_the_phone_and_name_and_obeys_the_scope(client, org):
+    mine = make_order(org.squadron_a, citizen_phone="13812345678", citizen_name="李建国")
     theirs = make_order(org.squadron_b, citizen_phone="13912345678")
     body = call(client, org.lead_a, "get", f"{API}/orders/{mine.pk}/").json()
     assert body["citizen_phone"] == "138****5678" and "13812345678" not in json.dumps(body)
+    assert body["citizen_name"] == "李**" and "建国" not in json.dumps(body, ensure_ascii=False)
     assert body["unit"] == org.squadron_a.code and body["state"] == "dispatched"
     assert_scope_rules(
         client,

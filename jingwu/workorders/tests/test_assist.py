@@ -7,6 +7,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -158,7 +159,9 @@ def test_a_complaint_about_the_assisting_unit_stays_hidden_from_it(org):
         intake_unit=org.brigade,
         accused_unit=org.squadron_b,
     ).order
-    services.work_order_assist(actor=org.leader, order=order, unit=org.squadron_b, task="提供执勤记录")
+    with pytest.raises(ValidationError) as info:  # never a task for the accused unit: it may not see it
+        services.work_order_assist(actor=org.leader, order=order, unit=org.squadron_b, task="提供执勤记录")
+    assert "被投诉单位" in str(info.value) and not order.legs.filter(role="assist").exists()
     assert visible(org.lead_b) == set()
     assert mywork.assist_tasks(org.lead_b, t("2023-05-08 10:00")) == []
 
@@ -167,7 +170,12 @@ def test_assisted_orders_are_scored_on_the_lead_unit_only(org):
     order = accepted_order(org)
     assist(org, order)
     services.work_order_contact(
-        actor=org.lead_a, order=order, channel="phone", result="已联系", contacted_at=t("2023-05-04 09:40")
+        actor=org.lead_a,
+        order=order,
+        channel="phone",
+        result="已联系",
+        contacted_at=t("2023-05-04 09:40"),
+        recorded_at=t("2023-05-04 09:40"),
     )
     b = metrics.compute("workorders.response_rate", org.squadron_b, "2023-05-01", "2023-05-31", user=org.lead_b)
     assert b.denominator == 0 and b.value is None  # squadron B sees the order but is not scored on it

@@ -28,6 +28,9 @@ KEYS = (
     "completed",
     "overdue",
     "shirked",
+    "returns",
+    "urges",
+    "notices",
     "reopen_rate",
 )
 

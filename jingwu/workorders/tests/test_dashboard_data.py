@@ -8,7 +8,7 @@ from typing import Any
 
 from jingwu.workorders.models import Appeal, RequestStatus, WorkOrder
 
-from .helpers import category, make_order, t
+from .helpers import add_returns, category, make_order, t
 
 S = WorkOrder.State
 MAY = ("2023-05-01", "2023-05-31")
@@ -60,7 +60,9 @@ def build_dataset(org: Any) -> SimpleNamespace:
         decided_by=org.leader,
         decided_at=t("2023-05-07 09:00"),
     )
-    a5 = make_order(a, return_count=2)
+    a5 = make_order(a)
+    add_returns(a5, a, org.lead_a, count=2)  # bounced twice by squadron A
+    a5.refresh_from_db()
     b1 = good(b)
     b_april = good(b, dispatched_at=t("2023-04-20 09:00"), completed_at=t("2023-04-21 09:00"))
     return SimpleNamespace(a1=a1, a2=a2, a3=a3, a4=a4, a5=a5, b1=b1, b_april=b_april)

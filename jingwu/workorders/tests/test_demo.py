@@ -116,3 +116,41 @@ def test_the_demo_shows_assisting_work_both_ways(loaded):
     assert tasks[0].order.unit != lead.person.unit
     answered = Assignment.objects.filter(role="assist", done_at__isnull=False).select_related("order")
     assert answered.count() == 1 and answered[0].order.unit == lead.person.unit and answered[0].reply
+
+
+def test_the_demo_has_two_level_orders_and_routing_rules(loaded):
+    from jingwu.workorders import services
+    from jingwu.workorders.models import RoutingRule
+
+    b = brigade()
+    dispatcher, leader, lead = (User.objects.get(username=u) for u in ("dispatcher", "leader", "lead"))
+    detachment = Unit.objects.get(code=org_demo.DETACHMENT_CODE)
+    two_level = WorkOrder.objects.filter(intake_unit=detachment)
+    assert two_level.count() == 3
+    for order in two_level:
+        first = order.legs.get(level=1)
+        assert (first.from_unit, first.to_unit, first.due_at) == (detachment, b, order.due_at)
+        second = order.legs.filter(level=2).first()
+        if second is not None:  # dispatched on by the brigade, with its own deadlines
+            assert second.from_unit == b and first.accepted_at is not None
+            assert second.sign_due_at >= first.sign_due_at and second.due_at <= order.due_at
+    # the leader signs for what the 支队 sent; the lead signs for the brigade's leg by its deadline
+    sign = {s.key: s for s in mywork.my_work(leader)}["sign"].items
+    assert [i.order.intake_unit for i in sign] == [detachment]
+    lead_sign = {s.key: s for s in mywork.my_work(lead)}["sign"].items
+    onward = next(i for i in lead_sign if i.order.intake_unit == detachment)
+    assert onward.due == onward.order.legs.get(level=2).sign_due_at  # the current leg's, not the order's
+    assert [i.due for i in lead_sign] == sorted(i.due for i in lead_sign)
+    # routing rules for the brigade's towns: 按派单规则派单 works on the order awaiting 派单
+    assert RoutingRule.objects.filter(unit__path__startswith=b.path, active=True).count() >= 10
+    waiting = WorkOrder.objects.get(unit=b, state=WorkOrder.State.RECEIVED)
+    assert services.route_for(waiting, leader).unit.name == "耳字壕中队"
+    at_detachment = WorkOrder(category=waiting.category, address=waiting.address, unit=detachment)
+    assert services.route_for(at_detachment, dispatcher).unit == b  # the 支队's rule: nearest level first
+
+
+def test_demo_hotline_orders_belong_to_the_12345_platform(loaded):
+    """Re-importing a demo order's 12345 number finds it: the platform is part of the key."""
+    hotline = WorkOrder.objects.filter(source=WorkOrder.Source.HOTLINE)
+    assert hotline.exists()
+    assert set(hotline.values_list("source_platform", flat=True)) == {"12345"}

@@ -9,7 +9,8 @@ from openpyxl import Workbook
 
 from jingwu.core.models import AuditLog
 from jingwu.workorders import services
-from jingwu.workorders.models import WorkOrder
+from jingwu.workorders.models import OrderSource, WorkOrder
+from jingwu.workorders.services.hotline import DEFAULT_PLATFORMS
 
 pytestmark = pytest.mark.django_db
 
@@ -74,3 +75,43 @@ def test_import_needs_the_intake_capability(org):
     with pytest.raises(PermissionDenied):
         services.hotline_import(actor=org.political, data=xlsx(ROWS), filename="x.xlsx")
     assert not WorkOrder.objects.exists()
+
+
+def test_a_repeated_number_is_reported_even_on_a_row_with_other_errors(org):
+    bad_phone = [ROWS[0][0], "2023-05-08 11:00", "赵", "12345", "求助类", "x", "求助"]
+    report = run(org, xlsx([ROWS[0], bad_phone]))
+    assert not report.applied and not WorkOrder.objects.exists()
+    assert {(e.row, e.column) for e in report.errors} == {(4, "A"), (4, "D")}
+    assert any("与第3行的工单编号重复" in e.reason for e in report.errors if e.column == "A")
+
+
+PLATFORM_COLUMNS = DEFAULT_PLATFORMS["12345"].columns
+OTHER = {
+    "name": "乌海12345",
+    "columns": {field: [header, *aliases] for field, (header, aliases) in PLATFORM_COLUMNS.items()},
+    "categories": dict(DEFAULT_PLATFORMS["12345"].categories),
+}
+
+
+def test_numbers_are_keyed_per_platform(org, settings):
+    settings.WORKORDERS_HOTLINE_PLATFORMS = {"wuhai": OTHER}
+    assert run(org, xlsx(ROWS)).summary == {"created": 2}
+    # the same numbers from another platform are other orders; again from that platform: unchanged
+    assert run(org, xlsx(ROWS), platform="wuhai").summary == {"created": 2}
+    assert run(org, xlsx(ROWS), platform="wuhai").summary == {"unchanged": 2}
+    assert run(org, xlsx(ROWS)).summary == {"unchanged": 2}
+    assert sorted(OrderSource.objects.values_list("platform", flat=True)) == ["12345", "12345", "wuhai", "wuhai"]
+    assert sorted(WorkOrder.objects.values_list("source_platform", flat=True)) == ["12345", "12345", "wuhai", "wuhai"]
+
+
+def test_the_import_lists_the_created_orders_with_possible_repeats(org):
+    same_phone = ["2023050800009", "2023-05-09 09:00", "王女士", "13912345678", "求助类", "别处", "还是乱停车"]
+    repeats: list = []
+    report = run(org, xlsx([*ROWS, same_phone]), repeats=repeats)
+    assert report.applied
+    assert [(r.order.source_number, r.count) for r in repeats] == [("2023050800009", 1)]
+    # an older demand imported after a newer one sees it too (the window runs both ways)
+    older = ["2023050100001", "2023-05-01 09:00", "王女士", "13912345678", "求助类", "幸福路88号", "车辆乱停"]
+    later: list = []
+    run(org, xlsx([older]), repeats=later)
+    assert [(r.order.source_number, r.count) for r in later] == [("2023050100001", 2)]

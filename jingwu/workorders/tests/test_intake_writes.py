@@ -112,3 +112,15 @@ def test_numbers_have_room_for_a_busy_day_and_a_collision_saves_nothing(org, mon
     with pytest.raises(ValidationError) as info:  # a known source number still says so
         intake(org, source_number="S-1", source=WorkOrder.Source.HOTLINE, citizen_phone="13900000004")
     assert "source_number" in info.value.message_dict
+
+
+def test_the_citizens_name_and_phone_are_encrypted_at_rest_and_masked_when_shown(org):
+    order = intake(org, citizen_name="王秀英", citizen_phone="13900000009").order
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT citizen_name, citizen_phone FROM workorders_workorder WHERE id = %s", [order.pk])
+        name, phone = cursor.fetchone()
+    assert name.startswith("sm4g1:") and "王" not in name
+    assert phone.startswith("sm4g1:") and "13900000009" not in phone
+    stored = WorkOrder.objects.get(pk=order.pk)
+    assert (stored.citizen_name, stored.masked_name) == ("王秀英", "王**")
+    assert stored.masked_phone == "139****0009"

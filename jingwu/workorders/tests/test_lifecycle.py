@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from jingwu.core.models import AuditLog, TransitionEvent
 from jingwu.core.workflow import TransitionNotAllowed
-from jingwu.testing.factories import make_person, make_user
+from jingwu.testing.factories import make_user
 from jingwu.workorders import selectors, services
 from jingwu.workorders.models import ExtensionRequest, RequestStatus, ReturnRequest, WorkOrder
 
@@ -70,6 +70,7 @@ def test_full_lifecycle_with_rejected_return_and_reopen(org):
         channel="phone",
         result="已联系,约定现场查看",
         contacted_at=t("2023-05-08 10:00"),
+        recorded_at=t("2023-05-08 10:05"),
     )
     services.work_order_complete(
         actor=org.officer_a, order=order, reply="已清理违停车辆", result="solved", at=t("2023-05-09 15:00")
@@ -128,21 +129,94 @@ def test_full_lifecycle_with_rejected_return_and_reopen(org):
     assert timeline[-1].to_label == "已回访办结"
 
 
-def test_two_level_dispatch_keeps_the_clock_and_each_leg_has_its_deadline(org):
-    order = intake(org, at="2023-04-28 16:00")
-    services.work_order_dispatch(actor=org.leader, order=order, unit=org.squadron_a, at=t("2023-04-28 17:00"))
+def test_two_level_dispatch_keeps_the_clock_and_each_leg_has_its_deadline(org, client):
+    """支队 → 大队 (level 1) → 中队 (level 2): the brigade signs for its leg and dispatches it on; each
+    leg has its own sign-for and handling deadlines; the order's clock never moves."""
+    desk = make_user("zhidui", "leadership", org.detachment)  # the 支队's dispatcher
+    order = services.work_order_intake(
+        actor=desk,
+        category=category("help"),
+        content="国道货车侧滑占道,请求疏导",
+        citizen_phone="13912345678",
+        address="幸福路88号",
+        received_at=t("2023-04-28 16:00"),
+        intake_unit=org.detachment,
+    ).order
+    first = services.work_order_dispatch(actor=desk, order=order, unit=org.brigade, at=t("2023-04-28 17:00"))
     order.refresh_from_db()
     # 1 working hour on Friday, the May Day break skipped, the second hour on Thursday 4 May.
     assert order.response_due_at == t("2023-05-04 09:30")
     # 3 working days: 4 May, 5 May, Saturday 6 May (a 调休 workday).
     assert order.due_at == t("2023-05-06 18:00")
-    services.work_order_accept(actor=org.lead_a, order=order, at=t("2023-05-04 09:00"))
-    sub = make_person(org.squadron_a, "孙组长")
-    squad_user = make_user("squad_sub", "officer", org.squadron_a, person=sub)
-    leg = order.legs.get()
-    assert (leg.level, leg.from_unit, leg.to_unit) == (1, org.brigade, org.squadron_a)
-    assert leg.sign_due_at == t("2023-05-04 09:30")
-    assert squad_user.pk
+    assert (first.level, first.from_unit, first.to_unit) == (1, org.detachment, org.brigade)
+    assert (first.sign_due_at, first.due_at) == (t("2023-05-04 09:30"), t("2023-05-06 18:00"))
+    assert order.state == WorkOrder.State.DISPATCHED and order.unit == org.brigade
+
+    # The brigade's leadership signs for it (the first 签收: what the response rate measures) …
+    assert [i.order for i in mywork_section(org.leader, "sign", t("2023-05-04 08:40"))] == [order]
+    services.work_order_accept(actor=org.leader, order=order, at=t("2023-05-04 09:00"))
+    relay = mywork_section(org.leader, "dispatch", t("2023-05-04 09:10"))
+    assert [(i.order, i.verb, i.due) for i in relay] == [(order, "待转派", t("2023-05-06 18:00"))]
+    assert mywork_section(org.leader, "handle", t("2023-05-04 09:10")) == []
+    # … and dispatches it on, with a deadline of its own: never later than the order's,
+    with pytest.raises(ValidationError) as info:
+        services.work_order_dispatch(
+            actor=org.leader, order=order, unit=org.squadron_a, at=t("2023-05-04 10:00"), due_at=t("2023-05-08 18:00")
+        )
+    assert "due_at" in info.value.message_dict
+    # only to a unit below it (the 支队 cannot pull it sideways while the brigade holds it),
+    with pytest.raises(ValidationError) as info:
+        services.work_order_dispatch(actor=desk, order=order, unit=org.detachment, at=t("2023-05-04 10:00"))
+    assert "下级单位" in info.value.message_dict["unit"][0]
+    second = services.work_order_dispatch(
+        actor=org.leader, order=order, unit=org.squadron_a, at=t("2023-05-04 10:00"), due_at=t("2023-05-05 18:00")
+    )
+    assert (second.level, second.from_unit, second.to_unit) == (2, org.brigade, org.squadron_a)
+    assert second.sign_due_at == t("2023-05-04 12:00")  # its own 2 working hours from 10:00
+    assert second.due_at == t("2023-05-05 18:00")
+    order.refresh_from_db()
+    # The order's clock is where the first dispatch set it.
+    assert (order.dispatched_at, order.response_due_at, order.due_at) == (
+        t("2023-04-28 17:00"),
+        t("2023-05-04 09:30"),
+        t("2023-05-06 18:00"),
+    )
+    assert order.accepted_at == t("2023-05-04 09:00") and order.unit == org.squadron_a
+    first.refresh_from_db()
+    assert first.closed_at is None and first.accepted_at == t("2023-05-04 09:00")
+
+    # The squadron signs for its leg by the leg's deadline (我的工作 sorts by it), then handles it
+    # by the leg's own handling deadline.
+    sign = mywork_section(org.lead_a, "sign", t("2023-05-04 10:30"))
+    assert [(i.order, i.due) for i in sign] == [(order, t("2023-05-04 12:00"))]
+    assert mywork_section(org.leader, "sign", t("2023-05-04 10:30")) == []
+    with pytest.raises(TransitionNotAllowed) as denied:  # the brigade signs for its own leg only
+        services.work_order_accept(actor=org.leader, order=order, at=t("2023-05-04 10:40"))
+    assert denied.value.code == "guard"
+    services.work_order_accept(actor=org.lead_a, order=order, at=t("2023-05-04 11:00"))
+    second.refresh_from_db()
+    order.refresh_from_db()
+    assert second.accepted_at == t("2023-05-04 11:00") and order.accepted_at == t("2023-05-04 09:00")
+    work = mywork_section(org.lead_a, "handle", t("2023-05-04 11:30"))
+    assert [(i.order, i.due) for i in work] == [(order, t("2023-05-05 18:00"))]
+
+    # The order page's 派单记录 shows both legs with their deadlines.
+    client.force_login(org.leader)
+    response = client.get(f"/workorders/{order.pk}/")
+    assert not {"accept", "contact", "complete"} & {e["action"].key for e in response.context["panel"]}
+    page = response.content.decode()
+    legs = page[page.index('id="jw-wo-legs"') :]
+    for leg, sign_due, due in ((first, "05-04 09:30", "05-06 18:00"), (second, "05-04 12:00", "05-05 18:00")):
+        assert f'jw-wo-leg-sign-due" data-leg="{leg.pk}">{sign_due}<' in legs
+        assert f'jw-wo-leg-due" data-leg="{leg.pk}">{due}<' in legs
+    assert "L1" in legs and "L2" in legs
+    assert events(order).count("dispatch") == 2 and events(order).count("accept") == 2
+
+
+def mywork_section(user, key, now):
+    from jingwu.workorders import mywork
+
+    return {s.key: s for s in mywork.my_work(user, now)}[key].items
 
 
 def test_complaint_limit_across_may_day_and_extension_without_self_approval(org):
@@ -176,16 +250,81 @@ def test_suspension_moves_the_due_time_by_the_paused_working_time(org):
     order = intake(org, at="2023-04-28 15:00")
     services.work_order_dispatch(actor=org.leader, order=order, unit=org.squadron_a, at=t("2023-04-28 16:00"))
     services.work_order_accept(actor=org.lead_a, order=order, at=t("2023-04-28 16:30"))
-    request = services.suspension_request(actor=org.lead_a, order=order, reason="诉求人出差,无法核实")
+    with pytest.raises(ValidationError) as info:  # a suspension says until when
+        services.suspension_request(
+            actor=org.lead_a, order=order, reason="诉求人出差,无法核实", at=t("2023-05-04 08:00")
+        )
+    assert "resume_by" in info.value.message_dict
+    request = services.suspension_request(
+        actor=org.lead_a,
+        order=order,
+        reason="诉求人出差,无法核实",
+        resume_by=t("2023-05-05 09:00"),
+        at=t("2023-05-04 08:00"),
+    )
+    asked = TransitionEvent.objects.filter(object_id=str(order.pk), transition="request_suspension").get()
+    assert asked.payload["resume_by"] == t("2023-05-05 09:00").isoformat()
     with pytest.raises(TransitionNotAllowed):
-        services.suspension_decide(actor=org.lead_a, request=request, approve=True)  # no approve capability
+        services.suspension_decide(  # no approve capability
+            actor=org.lead_a, request=request, approve=True, at=t("2023-05-04 09:00")
+        )
     services.suspension_decide(actor=org.leader, request=request, approve=True, at=t("2023-05-04 09:00"))
     order.refresh_from_db()
-    assert order.state == WorkOrder.State.SUSPENDED
+    # Paused 7 working hours (4 May 09:00 – 5 May 09:00): due 6 May 18:00 → Monday 8 May 18:00, the
+    # deadline from the approval on.
+    assert order.state == WorkOrder.State.SUSPENDED and order.due_at == t("2023-05-08 18:00")
+    approved = TransitionEvent.objects.filter(object_id=str(order.pk), transition="approve_suspension").get()
+    assert approved.payload["new_due_at"] == t("2023-05-08 18:00").isoformat()
+    assert approved.payload["resume_by"] == t("2023-05-05 09:00").isoformat()
     services.work_order_resume(actor=org.lead_a, order=order, at=t("2023-05-05 09:00"))
     order.refresh_from_db()
-    # Paused 7 working hours (4 May 09:00 – 5 May 09:00): due 6 May 18:00 → Monday 8 May 18:00.
     assert order.state == WorkOrder.State.HANDLING and order.due_at == t("2023-05-08 18:00")
+
+
+def test_an_approved_suspension_resumes_by_itself_at_resume_by(org):
+    from jingwu.core import jobs
+
+    order = intake(org, at="2023-04-28 15:00")
+    services.work_order_dispatch(actor=org.leader, order=order, unit=org.squadron_a, at=t("2023-04-28 16:00"))
+    services.work_order_accept(actor=org.lead_a, order=order, at=t("2023-04-28 16:30"))
+    request = services.suspension_request(
+        actor=org.lead_a, order=order, reason="等待鉴定结论", resume_by=t("2023-05-05 09:00"), at=t("2023-05-04 08:00")
+    )
+    with pytest.raises(ValidationError) as info:  # the suspension would already be over
+        services.suspension_decide(actor=org.leader, request=request, approve=True, at=t("2023-05-05 10:00"))
+    assert "resume_by" in info.value.message_dict
+    services.suspension_decide(actor=org.leader, request=request, approve=True, at=t("2023-05-04 09:00"))
+    assert jobs.run("workorders.resume_suspended", now=t("2023-05-05 08:50")) == {"resumed": 0}
+    assert jobs.run("workorders.resume_suspended", now=t("2023-05-05 09:05")) == {"resumed": 1}
+    order.refresh_from_db()
+    assert order.state == WorkOrder.State.HANDLING and order.due_at == t("2023-05-08 18:00")
+    assert order.suspensions.get().resumed_at == t("2023-05-05 09:00")
+    assert jobs.run("workorders.resume_suspended", now=t("2023-05-05 09:15")) == {"resumed": 0}
+
+
+def test_deadlines_in_a_year_without_a_working_calendar_are_refused(org):
+    """2027's calendar is not published (nor entered): a new deadline there is refused on its field."""
+    order = intake(org, at="2023-04-28 15:00")
+    services.work_order_dispatch(actor=org.leader, order=order, unit=org.squadron_a, at=t("2023-04-28 16:00"))
+    services.work_order_accept(actor=org.lead_a, order=order, at=t("2023-04-28 16:30"))
+    for call, field in [
+        (
+            lambda: services.extension_request(
+                actor=org.lead_a, order=order, reason="需要调查", new_due_at=t("2099-01-05 18:00")
+            ),
+            "new_due_at",
+        ),
+        (
+            lambda: services.suspension_request(
+                actor=org.lead_a, order=order, reason="等待鉴定", resume_by=t("2099-01-05 18:00")
+            ),
+            "resume_by",
+        ),
+    ]:
+        with pytest.raises(ValidationError) as info:
+            call()
+        assert field in info.value.message_dict and "2027" in info.value.message_dict[field][0]
+    assert not order.extensions.exists() and not order.suspensions.exists()
 
 
 def test_callback_by_the_handler_is_refused_and_three_failed_attempts_close_as_unreachable(org):
@@ -193,7 +332,12 @@ def test_callback_by_the_handler_is_refused_and_three_failed_attempts_close_as_u
     services.work_order_dispatch(actor=org.leader, order=order, unit=org.squadron_a, at=t("2023-05-08 09:10"))
     services.work_order_accept(actor=org.lead_a, order=order, at=t("2023-05-08 09:20"))
     services.work_order_contact(
-        actor=org.lead_a, order=order, channel="visit", result="现场核实", contacted_at=t("2023-05-08 10:00")
+        actor=org.lead_a,
+        order=order,
+        channel="visit",
+        result="现场核实",
+        contacted_at=t("2023-05-08 10:00"),
+        recorded_at=t("2023-05-08 10:00"),
     )
     services.work_order_complete(
         actor=org.lead_a, order=order, reply="已处理", result="solved", at=t("2023-05-08 16:00")

@@ -48,6 +48,13 @@ def test_a_row_shows_number_link_category_state_deadline_and_times(client, org):
     assert 'data-state="overdue"' in row and ">超期</span>" in row
     assert "免考核" not in row
 
+    # below md the stylesheet lays the same cells out as a card: the deadline cell stays shown there,
+    # labelled (data-label), while the unit, received time and content columns are desktop-only
+    due = re.search(r'<td class="small jw-wo-c-due" data-label="([^"]*)">([^<]*)</td>', row)
+    assert due and due.group(1) == "办结时限" and due.group(2) == "2023-05-05 18:00"
+    assert '<td class="jw-wo-c-state">' in row and 'class="small jw-wo-c-cat"' in row
+    assert re.search(r'class="small text-muted d-lg-none text-truncate jw-wo-snippet">路灯不亮', row)
+
     other = _row(html, done.number)
     assert "免考核" in other and "已回访办结" in other
     assert 'data-state="met"' in other

@@ -10,7 +10,7 @@ from jingwu.core import metrics
 from jingwu.workorders.models import WorkOrder
 from jingwu.workorders.selectors import period_summary
 
-from .helpers import make_order, t
+from .helpers import add_returns, make_order, t
 
 pytestmark = pytest.mark.django_db
 
@@ -53,7 +53,7 @@ def dataset(org):
         callback_satisfaction="unsatisfied",
         called_back_at=t("2023-05-06 10:00"),
     )  # A4
-    make_order(a, return_count=2)  # A5: never signed for, open past its deadline, bounced twice
+    add_returns(make_order(a), a, org.lead_a, count=2)  # A5: never signed for, open past its deadline, bounced twice
     make_order(a, state=S.MERGED, merged_into=WorkOrder.objects.first())  # merged away: counts nowhere
     good(org.squadron_b)  # B1: perfect
     good(org.squadron_b, dispatched_at=t("2023-04-20 09:00"), completed_at=t("2023-04-21 09:00"))  # April

@@ -199,7 +199,12 @@ def test_address_id_alone_is_a_location(client, keys):
         ({"long": None}, 400, "lat and long must be given together"),
         ({"lat": None, "long": None, "address_string": None}, 400, "a location is required"),
         ({"phone": "12345"}, 400, "phone: "),
-        ({"phone": None}, 400, "phone: "),
+        ({"description": "a\x00b"}, 400, "NUL"),
+        ({"first_name": "王\x00"}, 400, "NUL"),
+        ({"email": "not-an-email"}, 400, "email is not a valid address"),
+        ({"email": "a" * 250 + "@x.cn"}, 400, "email is longer than 254"),
+        ({"device_id": "d" * 101}, 400, "device_id is longer than 100"),
+        ({"device_id": "dev\nice"}, 400, "device_id has unprintable"),
         ({"description": ""}, 400, "description: "),
         ({"description": "长" * 4001}, 400, "longer than 4000"),
         ({"media_url": "javascript:alert(1)"}, 400, "media_url"),
@@ -221,6 +226,55 @@ def test_bad_post_gets_the_specification_error_and_saves_nothing(client, keys, f
     assert errors[0]["code"] == status and words in errors[0]["description"]
     assert " / " in errors[0]["description"]  # Chinese, then English
     nothing_saved()
+
+
+def test_a_request_without_phone_is_accepted_and_shown_everywhere(client, keys, org):
+    """GeoReport v2 makes ``phone`` optional: the order has none, repeat detection by phone is
+    skipped, and the pages, the ledger export and the callback work on it."""
+    response = post(client, api_key=keys["brigade"], phone=None, email="citizen@example.cn", device_id="ios-42")
+    assert response.status_code == 201, response.content
+    order = WorkOrder.objects.get()
+    assert (order.citizen_phone, order.phone_index, order.masked_phone) == ("", "", "")
+    again = post(client, api_key=keys["brigade"], phone=None, address_string="别处1号")
+    assert again.status_code == 201
+    client.force_login(org.leader)
+    assert client.get(f"/workorders/{order.pk}/").status_code == 200
+    assert client.get(f"/workorders/{order.pk}/repeats/").status_code == 200
+    assert client.get("/workorders/").status_code == 200
+    export = client.get("/workorders/export/")
+    assert export.status_code == 200 and export["Content-Type"].startswith("application/vnd.openxmlformats")
+
+
+def test_received_time_and_text_checks_are_the_services_for_every_channel(org):
+    """The intake service itself refuses a future or pre-2000 received time, NUL characters and a
+    lone coordinate, whatever the channel (form, import, API, Open311)."""
+    from django.core.exceptions import ValidationError
+
+    base = {
+        "actor": org.leader,
+        "intake_unit": org.brigade,
+        "category": category("help"),
+        "content": "路灯不亮",
+        "citizen_phone": PHONE,
+    }
+    cases = [
+        ({"received_at": timezone.now() + timedelta(hours=1)}, "received_at"),
+        ({"received_at": t("1999-12-31 23:00")}, "received_at"),
+        ({"content": "a\x00b"}, "content"),
+        ({"address": "幸福路\x00"}, "address"),
+        ({"citizen_name": "\x00"}, "citizen_name"),
+        ({"latitude": "40.1"}, "longitude"),
+        ({"longitude": "116.3"}, "latitude"),
+        ({"latitude": "NaN", "longitude": "1"}, "latitude"),
+        ({"citizen_phone": ""}, "citizen_phone"),
+    ]
+    for fields, field in cases:
+        with pytest.raises(ValidationError) as info:
+            services.work_order_intake(**(base | fields))
+        assert field in info.value.message_dict, (fields, info.value.message_dict)
+    assert not WorkOrder.objects.exists()
+    # a few minutes of clock skew are allowed
+    services.work_order_intake(**base, received_at=timezone.now() + timedelta(minutes=2))
 
 
 def test_bad_post_in_xml_and_a_disabled_key(client, keys):

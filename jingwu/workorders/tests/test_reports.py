@@ -52,7 +52,21 @@ def test_monthly_report_says_the_figures_of_the_month(client, org, data):
 
     ranking, overdue, shirked, exempted = document.tables
     rows = table_rows(ranking)
-    assert rows[0] == ["排名", "单位", "综合得分", "响应率", "解决率", "满意率", "办结数", "超期件", "推诿件", "重办率"]
+    assert rows[0] == [
+        "排名",
+        "单位",
+        "综合得分",
+        "响应率",
+        "解决率",
+        "满意率",
+        "办结数",
+        "超期件",
+        "推诿件",
+        "退单次数",
+        "催办",
+        "通报",
+        "重办率",
+    ]
     assert rows[1][:2] == ["1", "乙中队"] and rows[2][:2] == ["2", "甲中队"]
     a = {
         key: metrics.compute(f"workorders.{key}", org.squadron_a, *MAY, user=org.leader).display
@@ -64,17 +78,21 @@ def test_monthly_report_says_the_figures_of_the_month(client, org, data):
             "completed",
             "overdue",
             "shirked",
+            "returns",
+            "urges",
+            "notices",
             "reopen_rate",
         )
     }
-    assert rows[2][2:] == list(a.values()) == ["62", "50%", "66.7%", "60%", "3件", "2件", "1件", "33.3%"]
+    assert rows[2][2:] == list(a.values())
+    assert list(a.values()) == ["62", "50%", "66.7%", "60%", "3件", "2件", "1件", "2次", "0次", "0次", "33.3%"]
     assert rows[3][1] == "测试大队(合计)" and rows[3][2:5] == ["71.25", "60%", "75%"]  # 6 + 33.75 + 31.5
 
     overdue_numbers = {r[0] for r in table_rows(overdue)[1:]}
     assert overdue_numbers == {data.a3.number, data.a5.number}
     assert table_rows(overdue)[1:][[r[0] for r in table_rows(overdue)[1:]].index(data.a5.number)][5] == "未办结"
     assert [r[0] for r in table_rows(shirked)[1:]] == [data.a5.number]
-    assert table_rows(shirked)[1][4] == "2"
+    assert table_rows(shirked)[1][2:5] == ["甲中队", "2", "0"]  # the unit that bounced it, twice
     assert table_rows(exempted)[1][0] == data.a4.number
     assert table_rows(exempted)[1][4] == "不属于管辖范围:属铁路公安管辖"
     assert table_rows(exempted)[1][5] == "2023-05-07 09:00"  # Beijing time
@@ -92,8 +110,10 @@ def test_a_quiet_month_says_there_is_nothing_to_report(client, org, data):
     text = "\n".join(p.text for p in document.paragraphs)
     assert "三率均达到100%" in text
     assert "本月无超期工单。" in text and "本月无推诿工单。" in text and "本月无免考核工单。" in text
-    assert len(document.tables) == 1  # only the ranking (here: the squadron's own total)
-    assert table_rows(document.tables[0])[1][1] == "乙中队(合计)"
+    assert len(document.tables) == 1  # only the ranking: a squadron is ranked among its siblings
+    rows = table_rows(document.tables[0])
+    assert [r[:2] for r in rows[1:]] == [["1", "乙中队(本单位)"], ["2", "甲中队"]]
+    assert "测试大队所属各单位排名" in text
 
 
 def test_report_scope_and_bad_input(client, org, data):

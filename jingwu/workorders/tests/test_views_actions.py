@@ -3,9 +3,13 @@ show in Chinese and change nothing."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
+from django.utils import timezone
 
 from jingwu.core.models import TransitionEvent
+from jingwu.testing.factories import make_user
 from jingwu.workorders import services
 from jingwu.workorders.models import RequestStatus, ReturnRequest, WorkOrder
 
@@ -129,7 +133,7 @@ def test_denied_actions_change_nothing(client, org):
     client.force_login(org.lead_a)  # may not urge (supervision role)
     r = client.post(f"/workorders/{order.pk}/act/supervise/", {"supervise-kind": "urge", "supervise-content": "快"})
     assert r.status_code == 403
-    client.force_login(org.leader)  # may not sign for (no handle capability)
+    client.force_login(make_user("legal_a", "legal", org.brigade))  # may not sign for (no handle capability)
     assert client.post(f"/workorders/{order.pk}/act/accept/").status_code == 403
     assert client.post(f"/workorders/{order.pk}/act/nonsense/").status_code == 404
     assert snapshot(order) == before
@@ -146,11 +150,21 @@ def test_suspension_cannot_be_self_approved_and_urge_is_counted(client, org):
     assert order.urge_count == 1
     client.force_login(org.lead_a)
     r = client.post(f"/workorders/{order.pk}/act/request_suspension/", {"request_suspension-reason": "等待鉴定"})
+    assert r.status_code == 400 and not order.suspensions.exists()  # a suspension says until when
+    resume_by = timezone.localtime(timezone.now() + dt.timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
+    r = client.post(
+        f"/workorders/{order.pk}/act/request_suspension/",
+        {"request_suspension-reason": "等待鉴定", "request_suspension-resume_by": resume_by},
+    )
     assert r.status_code == 302
     pending = order.suspensions.get()
     client.force_login(org.leader)
-    shown = client.get(f"/workorders/{order.pk}/").context["panel"]
+    page = client.get(f"/workorders/{order.pk}/")
+    shown = page.context["panel"]
     assert any(e["action"].key == "decide_suspension" and e["pending"].pk == pending.pk for e in shown)
+    entry = next(e for e in shown if e["action"].key == "decide_suspension")
+    assert entry["new_due"] is not None and entry["new_due"] > order.due_at  # the deadline after the pause
+    assert "挂起至" in page.content.decode() and "批准后办结期限" in page.content.decode()
     r = client.post(
         f"/workorders/{order.pk}/act/decide_suspension/",
         {"decide_suspension-approve": "1", "decide_suspension-request_id": pending.pk},

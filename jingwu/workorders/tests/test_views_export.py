@@ -15,7 +15,9 @@ pytestmark = pytest.mark.django_db
 
 HEADERS = [
     "工单编号", "来源", "来源编号", "受理时间", "诉求人", "联系电话", "地址", "类别", "诉求内容",
-    "承办单位", "状态", "签收时间", "办结时间", "回访结果", "满意度", "是否超期", "是否推诿",
+    "承办单位", "状态", "派单时间", "签收时限", "签收时间", "首次联系时间", "办结时限", "办结时间",
+    "答复内容", "办理结果", "回访时间", "回访次数", "回访结果", "是否解决", "满意度", "是否超期",
+    "是否推诿", "免考核", "重办次数", "退单次数", "催办次数",
 ]  # fmt: skip
 
 
@@ -62,3 +64,20 @@ def test_export_has_ledger_columns_masked_and_scoped(client, org):
         "filters"
     ] == {"q": "幸福路"}
     assert len(rows_of(client.get("/workorders/export/"))) == 2
+
+
+def test_an_export_over_the_limit_is_refused_with_a_message_not_cut_short(client, org, monkeypatch):
+    from jingwu.workorders.views import pages
+
+    monkeypatch.setattr(pages, "EXPORT_LIMIT", 2)
+    for n in range(3):
+        make_order(org.squadron_a, number=f"T{n:03d}", received_at=t(f"2023-05-0{n + 1} 10:00"))
+    client.force_login(org.leader)
+    before = AuditLog.objects.filter(event="workorders.export").count()
+    response = client.get("/workorders/export/", {"q": ""})
+    assert response.status_code == 302 and response["Location"].startswith("/workorders/")
+    page = client.get(response["Location"])
+    assert "导出超过 2 条,请缩小筛选范围" in page.content.decode()
+    assert AuditLog.objects.filter(event="workorders.export").count() == before  # nothing exported
+    monkeypatch.setattr(pages, "EXPORT_LIMIT", 3)
+    assert len(rows_of(client.get("/workorders/export/"))) == 3

@@ -67,3 +67,24 @@ def test_another_users_upload_token_is_refused(client, org):
     client.force_login(org.lead_a)
     refused = client.post(URL, {"action": "confirm", "token": token, "filename": "x.xlsx"})
     assert refused.status_code == 400 and not WorkOrder.objects.exists()
+
+
+def test_a_platform_choice_when_several_are_configured_and_repeats_listed_after_import(client, org, settings):
+    from .test_hotline_import import OTHER
+
+    client.force_login(org.leader)
+    assert 'id="jw-hotline-platforms"' not in client.get(URL).content.decode()  # only 12345: no choice
+    settings.WORKORDERS_HOTLINE_PLATFORMS = {"wuhai": OTHER}
+    html = client.get(URL).content.decode()
+    assert 'id="jw-hotline-platforms"' in html and 'href="/workorders/import/wuhai/"' in html
+    other = client.get("/workorders/import/wuhai/")
+    assert other.status_code == 200 and "乌海12345工单导入" in other.content.decode()
+    assert 'name="platform" value="wuhai"' in other.content.decode()
+    assert client.get("/workorders/import/nowhere/").status_code == 404
+    same_phone = ["2023050800009", "2023-05-09 09:00", "王女士", "13912345678", "求助类", "别处", "还是乱停车"]
+    done = client.post("/workorders/import/wuhai/", {"action": "import", "file": upload(xlsx([*ROWS, same_phone]))})
+    assert done.status_code == 200
+    page = done.content.decode()
+    order = WorkOrder.objects.get(source_number="2023050800009")
+    assert 'id="jw-import-repeats"' in page and f"/workorders/{order.pk}/repeats/" in page
+    assert set(WorkOrder.objects.values_list("source_platform", flat=True)) == {"wuhai"}

@@ -39,6 +39,7 @@ from ..forms import (
     DispatchForm,
     EmptyForm,
     ExtensionForm,
+    MarkComplaintForm,
     ReturnForm,
     Styled,
     SupervisionForm,
@@ -47,6 +48,8 @@ from ..forms import (
 )
 from ..models import Assignment, RepeatLink, RequestStatus, WorkOrder
 from ..selectors import assist_leg_of
+from ..services import flow
+from ..services.conflict import may_be_marked, order_hint
 from .common import require_cap, visible_order
 
 Run = Callable[[Any, WorkOrder, dict[str, Any]], str]
@@ -74,9 +77,24 @@ def _pending(order: WorkOrder, related: str, pk: int) -> Any:
 
 def _dispatch(user: Any, order: WorkOrder, d: dict[str, Any]) -> str:
     leg = services.work_order_dispatch(
-        actor=user, order=order, unit=None if d.get("by_rule") and not d.get("unit") else d["unit"], reason=d["reason"]
+        actor=user,
+        order=order,
+        unit=None if d.get("by_rule") and not d.get("unit") else d["unit"],
+        reason=d["reason"],
+        due_at=d.get("due_at"),
     )
     return f"已派单至{leg.to_unit.name}"
+
+
+def _mark_complaint(user: Any, order: WorkOrder, d: dict[str, Any]) -> str:
+    leg = services.work_order_mark_complaint(
+        actor=user,
+        order=order,
+        accused_unit=d.get("accused_unit"),
+        accused_person=d.get("accused_person"),
+        reason=d["reason"],
+    )
+    return f"已认定为涉警投诉,转{leg.to_unit.name}督察办理,被投诉单位不可见"
 
 
 def _assist(user: Any, order: WorkOrder, d: dict[str, Any]) -> str:
@@ -263,6 +281,16 @@ ACTIONS: dict[str, Action] = {
         Action("callback", _("回访"), ("callback",), C, CallbackForm, _callback),
         Action("supervise", _("督办/通报"), ("urge", "notice"), S, SupervisionForm, _supervise, "danger"),
         Action("appeal", _("申诉免考核"), ("appeal",), H, AppealForm, _appeal, "outline-secondary"),
+        Action(
+            "mark_complaint",
+            _("认定涉警投诉"),
+            ("mark_complaint",),
+            Cap.WORKORDER_CONFLICT,
+            MarkComplaintForm,
+            _mark_complaint,
+            "outline-danger",
+            needs_context=True,
+        ),
         Action("decide_appeal", _("审批申诉"), ("decide_appeal",), A, DecideForm, _decide_appeal, pending="appeals"),
         Action("assist_accept", _("协办签收"), (), H, AssistAcceptForm, _assist_accept, "success"),
         Action("assist_reply", _("协办反馈"), (), H, AssistReplyForm, _assist_reply),
@@ -292,6 +320,33 @@ def _open_assist_legs(request: HttpRequest, order: WorkOrder) -> list[Assignment
     return [leg for leg in legs.select_related("to_unit") if unit_in_scope(user, leg.to_unit, Cap.WORKORDER_HANDLE)]
 
 
+def _suspension_new_due(order: WorkOrder, pending: Any) -> Any:
+    """The completion deadline a pending 挂起申请 gives if approved now (None for other requests)."""
+    resume_by = getattr(pending, "resume_by", None)
+    now = timezone.now()
+    if resume_by is None or resume_by <= now:
+        return None
+    try:
+        return flow.due_after_pause(order, now, resume_by)
+    except ValidationError:
+        return None
+
+
+def _may_decide(user: Any, action: Action, pending: Any) -> bool:
+    """What the service would allow: never the requester (no self-approval); a return only by a
+    dispatcher of the unit the returned leg came from (``return_decide``)."""
+    if pending.requested_by_id == user.pk:
+        return False
+    if action.key == "decide_return":
+        return unit_in_scope(user, pending.leg.from_unit, Cap.WORKORDER_DISPATCH)
+    return True
+
+
+def police_hint(order: WorkOrder) -> list[str]:
+    """The words that make the order a suspected complaint about the police (疑似涉警投诉)."""
+    return order_hint(order)
+
+
 def action_panel(request: HttpRequest, order: WorkOrder, bound: tuple[str, Any] | None = None) -> list[dict[str, Any]]:
     """One entry per action the user may take now, each with its (unbound, or bound with errors) form."""
     user: Any = request.user
@@ -302,12 +357,16 @@ def action_panel(request: HttpRequest, order: WorkOrder, bound: tuple[str, Any] 
             continue
         if not available.intersection(action.transitions):
             continue
+        if action.key == "mark_complaint" and not may_be_marked(order):  # the service would refuse
+            continue
         if action.pending:
             for pending in (
                 getattr(order, action.pending)
                 .filter(status=RequestStatus.PENDING)
                 .select_related("requested_by__person")
             ):
+                if not _may_decide(user, action, pending):
+                    continue
                 form = (
                     bound[1]
                     if bound
@@ -316,13 +375,21 @@ def action_panel(request: HttpRequest, order: WorkOrder, bound: tuple[str, Any] 
                     else _make_form(action, request, order, request_id=pending.pk)
                 )
                 entries.append(
-                    {"action": action, "form": form, "pending": pending, "open": bound is not None and form is bound[1]}
+                    {
+                        "action": action,
+                        "form": form,
+                        "pending": pending,
+                        "open": bound is not None and form is bound[1],
+                        "new_due": _suspension_new_due(order, pending),
+                    }
                 )
             continue
         form = bound[1] if bound and bound[0] == action.key else _make_form(action, request, order)
         entry: dict[str, Any] = {"action": action, "form": form, "open": bound is not None and bound[0] == action.key}
         if action.key == "dispatch":
-            entry["suggestion"] = services.resolve_route(order.category, order.address)
+            entry["suggestion"] = services.route_for(order, user)
+        if action.key == "mark_complaint":
+            entry["hint"] = police_hint(order)
         entries.append(entry)
     for leg in _open_assist_legs(request, order):
         for key in ASSIST_STEPS:

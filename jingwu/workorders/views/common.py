@@ -24,6 +24,8 @@ BADGES = {
     "overdue": (_("超期"), "text-bg-danger"),
     "met": (_("已办结"), "text-bg-secondary"),
     "met_late": (_("超期办结"), "bg-danger-subtle text-danger-emphasis"),
+    # a deadline in a year whose working calendar is not published (core.deadlines.DeadlineState.UNKNOWN)
+    "unknown": (_("日历未公布"), "text-bg-light border"),
 }
 
 

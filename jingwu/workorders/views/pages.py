@@ -11,6 +11,8 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -18,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.text import add_truncation_text
-from django.utils.translation import get_language, gettext
+from django.utils.translation import get_language, gettext, gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from jingwu.core.attachments.selectors import attachments_of
@@ -35,7 +37,7 @@ from jingwu.org.roles import Cap
 from .. import mywork, selectors, services
 from ..filters import SORT_LABELS, WorkOrderFilter
 from ..forms import IntakeForm, RepeatActionForm, apply_service_errors
-from ..models import RepeatLink, WorkOrder
+from ..models import Callback, Completion, RepeatLink, WorkOrder
 from ..paging import BoundedPaginator, recent_start
 from ..services.reveal import work_order_reveal_phone
 from .actions import action_panel, order_records
@@ -94,6 +96,7 @@ def _prepare_rows(orders: list[Any], now: Any) -> None:
     tail = add_truncation_text("")  # the language's truncation mark ("…" / "..."), as truncatechars adds it
     schedules: dict[int, Any] = {}  # the unit's working calendar, looked up once per unit
     exempted_label = gettext("免考核")
+    due_label = gettext("办结时限")
     # get_state_display() per row translated every state's label (Django hashes the lazy choices):
     # the labels once per request instead.
     state_labels = {value: str(label) for value, label in WorkOrder.State.choices}
@@ -112,7 +115,7 @@ def _prepare_rows(orders: list[Any], now: Any) -> None:
         order.received_text = _local(order.received_at)
         order.due_text = _local(order.due_at) or "—"
         order.state_label = state_labels.get(order.state, order.state)
-        order.row_html = _row_html(order, exempted_label)
+        order.row_html = _row_html(order, exempted_label, due_label)
 
 
 def _e(value: Any) -> str:
@@ -121,9 +124,10 @@ def _e(value: Any) -> str:
     return value.__html__() if hasattr(value, "__html__") else html.escape(str(value))
 
 
-def _row_html(o: Any, exempted_label: str) -> str:
+def _row_html(o: Any, exempted_label: str, due_label: str = "") -> str:
     """One ``<tr>`` of the list, built here instead of ~15 template lookups per row; every value is
-    escaped (``_e``) as ``format_html`` would."""
+    escaped (``_e``) as ``format_html`` would. Below ``md`` the stylesheet lays the same cells out as
+    a compact card (``#jw-wo-table`` in app.css: number and state badges, snippet, category, deadline)."""
     exempted = f' <span class="badge text-bg-light border">{_e(exempted_label)}</span>' if o.exempted else ""
     deadline = o.deadline or {}
     badge_html = (
@@ -135,16 +139,17 @@ def _row_html(o: Any, exempted_label: str) -> str:
     number = _e(o.number)
     return mark_safe(  # noqa: S308 — every interpolated value passed through _e
         f'<tr data-number="{number}">\n'
-        f'<td><a class="fw-semibold text-decoration-none font-monospace small" href="{_e(o.detail_url)}">{number}</a>\n'
+        f'<td class="jw-wo-c-num"><a class="fw-semibold text-decoration-none font-monospace small jw-wo-num"'
+        f' href="{_e(o.detail_url)}">{number}</a>\n'
         f'<div class="small text-muted d-lg-none text-truncate jw-wo-snippet">{_e(o.snippet)}</div></td>\n'
-        f'<td class="small">{_e(o.category.name if o.category_id else "")}{exempted}</td>\n'
+        f'<td class="small jw-wo-c-cat">{_e(o.category.name if o.category_id else "")}{exempted}</td>\n'
         f'<td class="d-none d-lg-table-cell small jw-wo-content">{_e(o.content_short)}'
         f'<div class="text-muted">{_e(o.address_short)}</div></td>\n'
         f'<td class="d-none d-md-table-cell small">{_e(o.unit_label)}</td>\n'
-        f'<td><span class="badge badge-soft bg-primary-subtle text-primary-emphasis">{_e(o.state_label)}</span>'
-        f"{badge_html}</td>\n"
+        f'<td class="jw-wo-c-state"><span class="badge badge-soft bg-primary-subtle text-primary-emphasis">'
+        f"{_e(o.state_label)}</span>{badge_html}</td>\n"
         f'<td class="d-none d-md-table-cell small">{_e(o.received_text)}</td>\n'
-        f'<td class="d-none d-md-table-cell small">{_e(o.due_text)}</td>\n'
+        f'<td class="small jw-wo-c-due" data-label="{_e(due_label)}">{_e(o.due_text)}</td>\n'
         "</tr>\n"
     )
 
@@ -204,7 +209,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
 
 
 def mask_name(name: str) -> str:
-    """王女士 → 王**: the family name only."""
+    """王女士 → 王**: the family name only (as ``WorkOrder.masked_name``)."""
     return mask(name, 1, 0) if name else ""
 
 
@@ -231,6 +236,8 @@ def is_shirked(order: WorkOrder) -> bool:
 
 
 def ledger_columns(now: Any) -> list[tuple[str, Any]]:
+    """The columns of a 12345 ledger; the rows come through ``with_ledger_facts``."""
+    result_labels = {value: str(label) for value, label in Completion.Result.choices}
     return [
         ("工单编号", "number"),
         ("来源", lambda o: o.get_source_display()),
@@ -243,13 +250,45 @@ def ledger_columns(now: Any) -> list[tuple[str, Any]]:
         ("诉求内容", "content"),
         ("承办单位", "unit.name"),
         ("状态", lambda o: o.get_state_display()),
+        ("派单时间", "dispatched_at"),
+        ("签收时限", "response_due_at"),
         ("签收时间", "accepted_at"),
+        ("首次联系时间", "first_contact_at"),
+        ("办结时限", "due_at"),
         ("办结时间", "completed_at"),
+        ("答复内容", lambda o: getattr(o, "ledger_reply", None) or ""),
+        ("办理结果", lambda o: result_labels.get(getattr(o, "ledger_result", None) or "", "")),
+        ("回访时间", "called_back_at"),
+        ("回访次数", lambda o: getattr(o, "ledger_callbacks", 0) or 0),
         ("回访结果", callback_result),
+        ("是否解决", _resolved),
         ("满意度", lambda o: o.get_callback_satisfaction_display() or "—"),
         ("是否超期", lambda o: "是" if is_overdue(o, now) else "否"),
         ("是否推诿", lambda o: "是" if is_shirked(o) else "否"),
+        ("免考核", lambda o: "是" if o.exempted else "否"),
+        ("重办次数", "reopen_count"),
+        ("退单次数", "return_count"),
+        ("催办次数", "urge_count"),
     ]
+
+
+def _resolved(order: WorkOrder) -> str:
+    """是否解决 as the citizen said on the (latest) callback that reached them."""
+    if not order.callback_reached or order.callback_resolved is None:
+        return "—"
+    return "是" if order.callback_resolved else "否"
+
+
+def with_ledger_facts(orders: Any) -> Any:
+    """The ledger's facts from the step records, in the same query (one correlated subquery each,
+    no query per row): the latest reply and result (办结) and the number of callback attempts."""
+    latest = Completion.objects.filter(order=OuterRef("pk")).order_by("-completed_at", "-pk")
+    callbacks = Callback.objects.filter(order=OuterRef("pk")).order_by().values("order").annotate(n=Count("pk"))
+    return orders.annotate(
+        ledger_reply=Subquery(latest.values("reply")[:1]),
+        ledger_result=Subquery(latest.values("result")[:1]),
+        ledger_callbacks=Coalesce(Subquery(callbacks.values("n")[:1]), 0),
+    )
 
 
 @require_cap(Cap.VIEW_WORKORDER)
@@ -260,7 +299,16 @@ def order_export(request: HttpRequest) -> HttpResponse:
     if order_filter.errors:
         messages.error(request, "筛选条件有误,未导出 / invalid filter")
         return redirect(reverse("workorders:list") + "?" + querystring(request))
-    rows = list(orders[:EXPORT_LIMIT])
+    orders = with_ledger_facts(orders)
+    # More rows than the limit: refused with a message, as the audit export does (never a ledger
+    # silently cut short). One row past the limit is enough to know.
+    if orders.values("pk")[EXPORT_LIMIT : EXPORT_LIMIT + 1].exists():
+        messages.error(
+            request,
+            f"导出超过 {EXPORT_LIMIT} 条,请缩小筛选范围 / more than {EXPORT_LIMIT} rows: narrow the filters",
+        )
+        return redirect(reverse("workorders:list") + "?" + querystring(request))
+    rows = list(orders)
     filters = {k: v for k, v in request.GET.items() if v and k != "page"}
     data = audited_export(
         "workorders",
@@ -294,6 +342,13 @@ def order_intake(request: HttpRequest) -> HttpResponse:
             else:
                 order = result.order
                 messages.success(request, f"已受理工单 {order.number}")
+                hint = services.police_complaint_hint(order.category, order.content)
+                if hint and order.accused_unit_id is None:  # 疑似涉警投诉: name the accused unit
+                    messages.warning(
+                        request,
+                        gettext("疑似涉警投诉:投诉内容提及“%(words)s”。如投诉民警或单位,请在工单页“认定涉警投诉”。")
+                        % {"words": "”“".join(hint)},
+                    )
                 if result.candidates:
                     return redirect("workorders:repeats", pk=order.pk)
                 return redirect("workorders:detail", pk=order.pk)
@@ -352,6 +407,40 @@ def order_repeats(request: HttpRequest, pk: int) -> HttpResponse:
 # --- detail ------------------------------------------------------------------------------------
 
 
+# A met sign-for deadline is 已签收 (not 已办结), on time or late; a met callback deadline is 已回访.
+SIGN_MET = {"met": gettext_lazy("已签收·按时"), "met_late": gettext_lazy("已签收·超时")}
+CALLBACK_MET = {"met": gettext_lazy("已回访·按时"), "met_late": gettext_lazy("已回访·超时")}
+
+
+def _met_as(b: dict[str, Any], labels: dict[str, Any]) -> dict[str, Any]:
+    if b["state"] in labels:
+        b["label"] = labels[b["state"]]
+    return b
+
+
+def callback_summary(order: WorkOrder, callbacks: list[Any]) -> dict[str, Any]:
+    """The 回访结果 line: the latest callback that reached the citizen, named 第N次回访 (N counted over
+    every attempt of every round); on an order reopened since, marked as the previous round's answer."""
+    reached = [(n, c) for n, c in enumerate(callbacks, 1) if c.reached]
+    if not reached:
+        if order.callback_reached is False or callbacks:
+            return {"text": gettext("未接通"), "previous": False, "n": len(callbacks)}
+        if order.callback_reached:  # answers recorded without callback rows (imported orders)
+            answer = gettext("已解决") if order.callback_resolved else gettext("未解决")
+            satisfaction = order.get_callback_satisfaction_display()
+            return {"text": f"{answer} · {satisfaction}" if satisfaction else answer, "previous": False, "n": 0}
+        return {"text": "", "previous": False, "n": 0}
+    n, latest = reached[-1]
+    answer = gettext("已解决") if latest.resolved else gettext("未解决")
+    text = f"{answer} · {latest.get_satisfaction_display()}" if latest.satisfaction else answer
+    return {
+        "text": text,
+        "n": n,
+        "at": latest.called_at,
+        "previous": latest.round < order.reopen_count,  # this answer sent the order back (重办)
+    }
+
+
 def detail_context(request: HttpRequest, order: WorkOrder, bound: tuple[str, Any] | None = None) -> dict[str, Any]:
     user: Any = request.user
     now = timezone.now()
@@ -361,12 +450,14 @@ def detail_context(request: HttpRequest, order: WorkOrder, bound: tuple[str, Any
     callback_state = ""
     if order.callback_due_at is not None and order.state == WorkOrder.State.COMPLETED:
         callback_state = deadline_state(now, order.callback_due_at, order.called_back_at, unit=order.unit).value
+    records = order_records(order)
     return {
         "order": order,
         "deadline": badge(selectors.order_deadline_state(order, now)),
-        "response_deadline": badge(response_state),
-        "callback_deadline": badge(callback_state),
-        "records": order_records(order),
+        "response_deadline": _met_as(badge(response_state), SIGN_MET),
+        "callback_deadline": _met_as(badge(callback_state), CALLBACK_MET),
+        "callback_summary": callback_summary(order, records["callbacks"]),
+        "records": records,
         "events": selectors.order_timeline(order),
         "panel": action_panel(request, order, bound),
         "can_reveal": user.has_cap(Cap.REVEAL_SENSITIVE),
