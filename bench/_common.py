@@ -239,3 +239,12 @@ def load_loop(port: int, path: str, headers: dict[str, str], seconds: float, con
         "p50": latencies[n // 2] if n else float("nan"),
         "p99": latencies[max(0, int(n * 0.99) - 1)] if n else float("nan"),
     }
+
+
+def last_month() -> tuple[str, str, str]:
+    """The last whole month before today ("YYYY-MM", first day, last day): the generated orders end on
+    the first day of the month they were generated in."""
+    import datetime as dt
+
+    first = dt.date.today().replace(day=1) - dt.timedelta(days=1)
+    return f"{first:%Y-%m}", f"{first:%Y-%m}-01", first.isoformat()

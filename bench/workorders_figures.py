@@ -15,7 +15,7 @@ import argparse
 import statistics
 import time
 
-from _common import verdict
+from _common import last_month, verdict
 from _wo_generate import _psql, _setup, ensure
 
 TARGET_UNIT_MS = 20.0
@@ -39,7 +39,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scale", type=int, default=10)
     parser.add_argument("--orders", type=int, default=200_000)
-    parser.add_argument("--month", default="2026-10", help="YYYY-MM")
+    parser.add_argument("--month", default=last_month()[0], help="YYYY-MM (default: the last whole month)")
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--reset", action="store_true")
     args = parser.parse_args()

@@ -23,12 +23,13 @@ import sys
 import time
 from pathlib import Path
 
-from _common import RESULTS, ROOT, cpu_per_request, load_loop, server_cpu, verdict
+from _common import RESULTS, ROOT, cpu_per_request, last_month, load_loop, server_cpu, verdict
 from _wo_generate import BENCH_ENV, _setup, ensure
 
 TARGET_RPS = 100.0
 TARGET_P99_MS = 300.0
-DEFAULT_PATH = "/workorders/?state=closed&received_from=2026-10-01&received_to=2026-10-31"
+_MONTH, _FIRST, _LAST = last_month()
+DEFAULT_PATH = f"/workorders/?state=closed&received_from={_FIRST}&received_to={_LAST}"  # the last whole month
 
 
 def free_port() -> int:

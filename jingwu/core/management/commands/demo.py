@@ -17,6 +17,14 @@ class Command(BaseCommand):
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--seed", type=int, default=2023, help="随机种子,相同种子生成相同数据")
         parser.add_argument("--scale", type=int, default=1, help="大队数量倍数(单位与人员,基准测试用)")
+        parser.add_argument(
+            "--orders",
+            type=int,
+            default=0,
+            help="另生成的接诉即办工单总数(分布到各大队的中队,PostgreSQL 上用 COPY;基准测试用)"
+            " / generated work orders wanted in all, spread over every brigade's squadrons",
+        )
+        parser.add_argument("--years", type=int, default=5, help="生成工单覆盖的年数 / years the generated orders span")
         parser.add_argument("--no-serve", action="store_true", help="只加载数据,不启动服务")
         parser.add_argument("--bind", default="127.0.0.1:8000", help="监听地址")
 
@@ -35,6 +43,18 @@ class Command(BaseCommand):
                 logins += result.get("logins", [])
                 summary = {k: v for k, v in result.items() if k != "logins"}
                 self.stdout.write(f"[{label}] {summary}")
+        if options["orders"]:
+            from django.core.management.base import CommandError
+
+            from jingwu.workorders import bulk
+
+            try:
+                with context.acting(origin="command"):
+                    bulk.generate(
+                        orders=options["orders"], years=options["years"], seed=options["seed"], stdout=self.stdout
+                    )
+            except ValueError as exc:
+                raise CommandError(str(exc)) from exc
         # Fresh statistics after a bulk load: without them PostgreSQL plans the figures as if the
         # tables were empty (seen: a 1.3 s statistics page that takes 60 ms once analysed).
         from django.db import connection
