@@ -41,6 +41,7 @@ from jingwu.core.calendar import TZ
 from jingwu.core.models import TransitionEvent
 from jingwu.org.models import Unit
 
+from .demo import REPLIES
 from .models import (
     Appeal,
     Assignment,
@@ -70,14 +71,6 @@ TEXTS = {
     "complaint": "早晚高峰拥堵严重,信号灯配时不合理",
     "report": "有人驾驶无牌摩托车非法载客",
     "suggestion": "建议增设减速带和人行横道",
-}
-REPLIES = {
-    "consult": ("已电话答复诉求人所需材料及办理流程", "explained"),
-    "help": ("已派员到场协助处理完毕", "solved"),
-    "urgent_help": ("已派员到场处置,道路恢复通行", "solved"),
-    "complaint": ("已到现场核查并整改,加强巡逻管控", "solved"),
-    "report": ("已核查并依法处理相关违法行为", "solved"),
-    "suggestion": ("已采纳建议并报送相关部门,纳入整改计划", "solved"),
 }
 WEIGHTS = {"consult": 24, "help": 26, "urgent_help": 5, "complaint": 25, "report": 8, "suggestion": 12}
 LIMIT_HOURS = {  # (sign-for, completion) in natural hours

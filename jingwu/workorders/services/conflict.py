@@ -83,7 +83,7 @@ def work_order_mark_complaint(
     dispatched to the 督察 unit above the accused one (a new leg to sign for, the order's clock kept)
     and from then on hidden from the accused unit and every unit below it. Dispatcher or 督察
     (``workorders.conflict``); the accused unit must lie in the actor's scope."""
-    from .flow import _fresh
+    from .flow import _fresh, first_dispatch_clocks
     from .intake import discipline_unit_for
 
     at = now_or(at)
@@ -122,14 +122,7 @@ def work_order_mark_complaint(
         "complaint_about_officer": True,
     }
     if order.dispatched_at is None:  # the first dispatch starts the clocks (as ``dispatch_leg``)
-        due = compute_due(at, category.complete_limit, target)
-        changes.update(
-            dispatched_at=at,
-            response_due_at=compute_due(at, category.sign_for_limit, target),
-            clock_started_at=at,
-            original_due_at=due,
-            due_at=due,
-        )
+        changes.update(first_dispatch_clocks(at, category, target))
     from_unit_id = order.unit_id  # where it was: the new leg comes from there
     with transaction.atomic():
         perform(

@@ -101,6 +101,19 @@ def _open_lead_legs(order: WorkOrder) -> Any:
     return order.legs.filter(role=Assignment.Role.LEAD, closed_at__isnull=True)
 
 
+def first_dispatch_clocks(at: datetime, category: Any, unit: Any) -> dict[str, Any]:
+    """The first dispatch starts the order's clocks: the sign-for and completion deadlines from the
+    category's limits in the receiving unit's calendar (a bounce or a later leg never restarts them)."""
+    due = compute_due(at, category.complete_limit, unit)
+    return {
+        "dispatched_at": at,
+        "response_due_at": compute_due(at, category.sign_for_limit, unit),
+        "clock_started_at": at,
+        "original_due_at": due,
+        "due_at": due,
+    }
+
+
 def dispatch_leg(
     order: WorkOrder,
     *,
@@ -122,14 +135,8 @@ def dispatch_leg(
     changes: dict[str, Any] = {"unit_id": to_unit.pk, "handler_id": None, **(extra or {})}
     order_due = order.due_at
     if order.dispatched_at is None:
-        order_due = compute_due(at, category.complete_limit, to_unit)
-        changes.update(
-            dispatched_at=at,
-            response_due_at=compute_due(at, category.sign_for_limit, to_unit),
-            clock_started_at=at,
-            original_due_at=order_due,
-            due_at=order_due,
-        )
+        changes.update(first_dispatch_clocks(at, category, to_unit))
+        order_due = changes["due_at"]
     leg_due = order_due
     if due_at is not None:
         due_at = now_or(due_at)
