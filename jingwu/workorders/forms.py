@@ -203,7 +203,7 @@ class MarkComplaintForm(Styled):
 
     accused_unit = forms.ModelChoiceField(label=_("被投诉单位"), queryset=Unit.objects.none(), required=False)
     accused_person = forms.ModelChoiceField(
-        label=_("被投诉民警"), queryset=Person.objects.none(), required=False, widget=FastSelect
+        label=_("被投诉民警"), queryset=Person.objects.none(), required=False, widget=FastSelect, empty_label="—"
     )
     reason = forms.CharField(label=_("认定说明"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
 
@@ -239,7 +239,7 @@ class AssistForm(Styled):
 
 
 class AssignHandlerForm(Styled):
-    person = forms.ModelChoiceField(label=_("承办人"), queryset=Person.objects.none())
+    person = forms.ModelChoiceField(label=_("承办人"), queryset=Person.objects.none(), empty_label="—")
 
     def __init__(self, *args: Any, user: Any, order: WorkOrder, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -155,6 +155,13 @@ def has_leg(order: WorkOrder, actor: Any, payload: dict[str, Any]) -> str | None
     return None
 
 
+def dispatched(order: WorkOrder, actor: Any, payload: dict[str, Any]) -> str | None:
+    """催办, 通报 and 申诉 concern a unit's handling: not an order still waiting to be dispatched."""
+    if order.dispatched_at is None:
+        return "工单尚未派单 / the order has not been dispatched yet"
+    return None
+
+
 def not_the_requester(order: WorkOrder, actor: Any, payload: dict[str, Any]) -> str | None:
     """No self-approval: the decider of a request is never the one who asked (payload names the request)."""
     requester = payload.get("requested_by")
@@ -546,7 +553,15 @@ class WorkOrder(models.Model):
                 guards=(no_pending_return,),
                 style="danger",
             ),
-            _t("urge", _("催办"), source=_OPEN, target=None, capability=Cap.WORKORDER_SUPERVISE, by_system=True),
+            _t(
+                "urge",
+                _("催办"),
+                source=_OPEN,
+                target=None,
+                capability=Cap.WORKORDER_SUPERVISE,
+                by_system=True,
+                guards=(dispatched,),
+            ),
             # Sign-for watch (jobs: workorders.sign_reminders): only the system performs these.
             _t(
                 "sign_remind",
@@ -573,6 +588,7 @@ class WorkOrder(models.Model):
                 capability=Cap.WORKORDER_SUPERVISE,
                 by_system=True,
                 style="danger",
+                guards=(dispatched,),
             ),
             _t(
                 "appeal",
@@ -581,7 +597,7 @@ class WorkOrder(models.Model):
                 target=None,
                 capability=Cap.WORKORDER_HANDLE,
                 reason_required=True,
-                guards=(with_the_unit,),
+                guards=(dispatched, with_the_unit),
             ),
             _t(
                 "decide_appeal",

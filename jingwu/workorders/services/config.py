@@ -80,8 +80,9 @@ def routing_rule_save(
     """Create or change a rule (or deactivate it: ``active=False``); the dispatcher's scope must
     cover the target unit (and, when changing a rule, its current unit). Bad input is refused by
     field: no unit, a party branch or a retired unit, an inactive category, a priority outside
-    0–9999, a keyword over 100 characters, or an active rule with the same category and keyword
-    (which of the two would win is then a matter of priority only: refused as ambiguous)."""
+    0–9999, a keyword over 100 characters, or an active rule with the same category and keyword at
+    the same level (which of the two would win is then a matter of priority only: refused as
+    ambiguous; the same keyword may route once from the 支队 to a brigade and once within it)."""
     _require_dispatcher(actor)
     if rule is not None:
         check_scope(actor, rule.unit, Cap.WORKORDER_DISPATCH)
@@ -103,7 +104,17 @@ def routing_rule_save(
     if len(keyword) > 100:
         errors["area_keyword"] = "关键词过长(最多100字) / keyword too long"
     if not errors and active:
-        twins = RoutingRule.objects.filter(active=True, category=category, area_keyword=keyword)
+        # the same category and keyword may route once per level (支队 → 大队, 大队 → 中队): a twin is a
+        # rule whose unit sits under the same parent as this one
+        assert unit is not None
+        parent_path = unit.path[: len(unit.path) - Unit.steplen]
+        twins = RoutingRule.objects.filter(
+            active=True,
+            category=category,
+            area_keyword=keyword,
+            unit__depth=unit.depth,
+            unit__path__startswith=parent_path,
+        )
         if rule is not None:
             twins = twins.exclude(pk=rule.pk)
         twin = twins.select_related("unit").first()

@@ -4,7 +4,7 @@ an order to 督察 and hides it from the accused unit.
 An order taken in by form or API can name the accused unit at once (``work_order_intake``); orders
 that come by 12345 import or Open311 cannot, so a dispatcher or 督察 marks them afterwards
 (``work_order_mark_complaint``). The hint is one keyword rule, here, configurable in settings
-(``WORKORDERS_POLICE_COMPLAINT_KEYWORDS``)."""
+(``WORKORDERS_POLICE_COMPLAINT_KEYWORDS``, ``WORKORDERS_POLICE_CONDUCT_KEYWORDS``)."""
 
 from __future__ import annotations
 
@@ -39,8 +39,42 @@ DEFAULT_POLICE_KEYWORDS = (
 )
 
 
+# Words about conduct: a police word alone ("请交警处理") asks the police for help; with one of these
+# the demand is about how an officer or unit behaved.
+DEFAULT_CONDUCT_KEYWORDS = (
+    "态度",
+    "不作为",
+    "乱作为",
+    "推诿",
+    "刁难",
+    "粗暴",
+    "辱骂",
+    "打人",
+    "索要",
+    "收受",
+    "吃拿卡要",
+    "徇私",
+    "包庇",
+    "违规",
+    "违纪",
+    "不文明",
+    "执法不公",
+    "乱罚款",
+    "乱扣分",
+    "滥用",
+    "不出警",
+    "出警慢",
+    "不处理",
+    "不管",
+)
+
+
 def police_keywords() -> tuple[str, ...]:
     return tuple(k for k in setting("POLICE_COMPLAINT_KEYWORDS", DEFAULT_POLICE_KEYWORDS) if k)
+
+
+def conduct_keywords() -> tuple[str, ...]:
+    return tuple(k for k in setting("POLICE_CONDUCT_KEYWORDS", DEFAULT_CONDUCT_KEYWORDS) if k)
 
 
 def is_complaint_category(category: Category | None) -> bool:
@@ -48,9 +82,12 @@ def is_complaint_category(category: Category | None) -> bool:
 
 
 def police_complaint_hint(category: Category | None, content: str) -> list[str]:
-    """The police words found in ``content`` when ``category`` is a complaint (投诉/举报 or below):
-    non-empty means "疑似涉警投诉" — shown at intake so the operator names the accused unit."""
+    """The police words found in ``content`` when ``category`` is a complaint (投诉/举报 or below) and
+    the text also speaks of conduct (态度, 不作为, 乱罚款 …): non-empty means "疑似涉警投诉" — shown at
+    intake so the operator names the accused unit. A hint, never a decision."""
     if not content or not is_complaint_category(category):
+        return []
+    if not any(k in content for k in conduct_keywords()):
         return []
     return [k for k in police_keywords() if k in content]
 

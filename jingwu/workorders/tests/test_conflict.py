@@ -145,6 +145,8 @@ def test_the_hint_is_one_configurable_keyword_rule(settings):
     assert services.police_complaint_hint(complaint_, "甲中队民警态度恶劣") == ["民警", "中队"]
     assert services.police_complaint_hint(help_, "请民警帮忙挪车") == []
     assert services.police_complaint_hint(complaint_, "小区门口乱停车") == []
+    # asking the police to act is not a complaint about them
+    assert services.police_complaint_hint(complaint_, "路口长期拥堵,请交警部门处理") == []
     settings.WORKORDERS_POLICE_COMPLAINT_KEYWORDS = ["协勤"]
     assert services.police_complaint_hint(complaint_, "协勤人员态度差,民警也不管") == ["协勤"]
 

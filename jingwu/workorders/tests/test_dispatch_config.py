@@ -126,7 +126,15 @@ def test_a_second_active_rule_for_the_same_category_and_keyword_is_refused(clien
     assert RoutingRule.objects.count() == 1
 
 
-def test_dispatch_by_rule_from_the_order_page(client, org):
+def test_the_same_keyword_routes_once_per_level(client, org):
+    """支队 → 大队 and 大队 → 中队 rules may share a category and keyword (two-level dispatch)."""
+    client.force_login(org.leader)
+    assert client.post(f"{RULES}new/", rule_data(org.brigade)).status_code == 302
+    assert client.post(f"{RULES}new/", rule_data(org.squadron_a)).status_code == 302
+    assert RoutingRule.objects.count() == 2
+
+
+def test_dispatch_by_rule_from_the_order_page(fixed_now, client, org):
     rule = services.routing_rule_save(actor=org.leader, unit=org.squadron_b, area_keyword="幸福路", priority=5)
     services.routing_rule_save(actor=org.leader, unit=org.squadron_a, area_keyword="", priority=50)  # fallback
     order = intake(org)

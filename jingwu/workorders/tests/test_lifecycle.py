@@ -209,7 +209,7 @@ def test_two_level_dispatch_keeps_the_clock_and_each_leg_has_its_deadline(org, c
     for leg, sign_due, due in ((first, "05-04 09:30", "05-06 18:00"), (second, "05-04 12:00", "05-05 18:00")):
         assert f'jw-wo-leg-sign-due" data-leg="{leg.pk}">{sign_due}<' in legs
         assert f'jw-wo-leg-due" data-leg="{leg.pk}">{due}<' in legs
-    assert "L1" in legs and "L2" in legs
+    assert "第1级" in legs and "第2级" in legs
     assert events(order).count("dispatch") == 2 and events(order).count("accept") == 2
 
 
@@ -395,3 +395,15 @@ def test_contact_without_a_time_is_recorded_now(org):
     before = timezone.now()
     contact = services.work_order_contact(actor=org.lead_a, order=order, channel="phone", result="已联系")
     assert before <= contact.contacted_at <= timezone.now()
+
+
+def test_an_order_waiting_for_dispatch_cannot_be_urged_or_appealed(org):
+    from jingwu.core.workflow import available_transitions
+
+    order = intake(org)
+    names = {t.name for t in available_transitions(order, org.leader)}
+    assert {"urge", "notice", "appeal"}.isdisjoint(names) and "dispatch" in names
+    with pytest.raises(TransitionNotAllowed):
+        services.work_order_urge(actor=org.leader, order=order, content="请抓紧办理")
+    order.refresh_from_db()
+    assert order.urge_count == 0 and "urge" not in events(order)

@@ -388,6 +388,10 @@ def action_panel(request: HttpRequest, order: WorkOrder, bound: tuple[str, Any] 
         entry: dict[str, Any] = {"action": action, "form": form, "open": bound is not None and bound[0] == action.key}
         if action.key == "dispatch":
             entry["suggestion"] = services.route_for(order, user)
+        # a squadron that signed for has no unit below to send it on to: no button that cannot work
+        no_unit = action.key in ("dispatch", "assist") and not entry["open"] and not entry.get("suggestion")
+        if no_unit and not form.fields["unit"].queryset.exists():  # type: ignore[attr-defined,union-attr]
+            continue
         if action.key == "mark_complaint":
             entry["hint"] = police_hint(order)
         entries.append(entry)

@@ -22,7 +22,7 @@ BADGES = {
     "on_time": (_("正常"), "text-bg-success"),
     "due_soon": (_("临期"), "text-bg-warning"),
     "overdue": (_("超期"), "text-bg-danger"),
-    "met": (_("已办结"), "text-bg-secondary"),
+    "met": (_("按期办结"), "bg-success-subtle text-success-emphasis"),
     "met_late": (_("超期办结"), "bg-danger-subtle text-danger-emphasis"),
     # a deadline in a year whose working calendar is not published (core.deadlines.DeadlineState.UNKNOWN)
     "unknown": (_("日历未公布"), "text-bg-light border"),

@@ -441,6 +441,18 @@ def callback_summary(order: WorkOrder, callbacks: list[Any]) -> dict[str, Any]:
     }
 
 
+def _current_leg(order: WorkOrder, legs: list[Any], now: Any) -> dict[str, Any] | None:
+    """The open onward leg of a two-level dispatch (大队 → 中队) with its own sign-for and handling
+    deadlines: the order's 签收时限 is the first leg's, met once the brigade signed for it."""
+    open_legs = [leg for leg in legs if leg.role == "lead" and leg.closed_at is None and leg.level > 1]
+    if not open_legs or order.state not in WorkOrder.OPEN_STATES:
+        return None
+    leg = max(open_legs, key=lambda leg: (leg.level, leg.dispatched_at))
+    sign = deadline_state(now, leg.sign_due_at, leg.accepted_at, unit=leg.to_unit).value
+    due = deadline_state(now, leg.due_at, order.completed_at, unit=leg.to_unit).value if leg.due_at else ""
+    return {"leg": leg, "sign": _met_as(badge(sign), SIGN_MET), "due": badge(due)}
+
+
 def detail_context(request: HttpRequest, order: WorkOrder, bound: tuple[str, Any] | None = None) -> dict[str, Any]:
     user: Any = request.user
     now = timezone.now()
@@ -452,6 +464,7 @@ def detail_context(request: HttpRequest, order: WorkOrder, bound: tuple[str, Any
         callback_state = deadline_state(now, order.callback_due_at, order.called_back_at, unit=order.unit).value
     records = order_records(order)
     return {
+        "current_leg": _current_leg(order, records["legs"], now),
         "order": order,
         "deadline": badge(selectors.order_deadline_state(order, now)),
         "response_deadline": _met_as(badge(response_state), SIGN_MET),
