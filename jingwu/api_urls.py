@@ -12,5 +12,6 @@ urlpatterns = [
     path("attachments/<int:pk>/", AttachmentDownloadView.as_view(), name="api-attachment-download"),
     # Last: any other path ending in "/" is a JSON 404 (paths without the slash still get
     # APPEND_SLASH's redirect first, then land here).
-    re_path(r"^(?:.*/)?$", api_not_found),
+    # ([\s\S]: a newline in the path too — plain ``.`` would leave it to the HTML 404 page)
+    re_path(r"^(?:[\s\S]*/)?$", api_not_found),
 ]

@@ -79,7 +79,7 @@ schema = _load_schema()
 
 @schema.parametrize()
 @settings(
-    max_examples=25,
+    max_examples=int(os.environ.get("JINGWU_FUZZ_EXAMPLES", "25")),  # more locally, e.g. 200
     deadline=None,
     derandomize=True,
     database=None,

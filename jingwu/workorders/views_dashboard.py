@@ -97,6 +97,9 @@ class PeriodChoice:
         return f"{self.end.year}-Q{(self.end.month - 1) // 3 + 1}"
 
 
+MAX_CUSTOM_DAYS = 3660
+
+
 def parse_period(params: Any, today: dt.date | None = None) -> PeriodChoice:
     """The period of the selectors: this year to date by default; a bad value falls back to the
     default with a message (like the metric pages)."""
@@ -111,10 +114,13 @@ def parse_period(params: Any, today: dt.date | None = None) -> PeriodChoice:
         elif mode == "custom":
             period = metrics.Period.of(params.get("from") or default.start, params.get("to") or default.end)
             start, end = period.start, period.end
+            if (end - start).days > MAX_CUSTOM_DAYS:  # the monthly trend draws one point a month
+                raise ValueError("自定义周期最长10年 / a custom period spans at most 10 years")
         elif mode == "ytd":
             return default
         else:
             raise ValueError(f"未知的统计周期 / unknown period {mode!r}")
+        metrics.Period(start, end)  # refuses years its instants cannot reach (e.g. 9999-12)
     except ValueError as exc:
         return PeriodChoice(default.mode, default.start, default.end, str(exc))
     return PeriodChoice(mode, start, end)

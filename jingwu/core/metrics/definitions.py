@@ -19,6 +19,7 @@ from .formatting import DASH, format_amount_yuan, format_number, format_percent
 DISPLAY_TZ = ZoneInfo("Asia/Shanghai")
 KINDS = ("count", "rate", "sum", "score")
 SIDES = ("numerator", "denominator")
+MIN_YEAR, MAX_YEAR = 1900, 9998  # a period's days, as Asia/Shanghai instants in UTC, stay in range
 
 Number = Decimal | int
 
@@ -33,6 +34,11 @@ class Period:
     def __post_init__(self) -> None:
         if self.start > self.end:
             raise ValueError(f"开始日期晚于结束日期 / the period starts ({self.start}) after it ends ({self.end})")
+        # Its bounds are instants in Asia/Shanghai, stored in UTC: year 1 or 9999 would overflow.
+        if self.start.year < MIN_YEAR or self.end.year > MAX_YEAR:
+            raise ValueError(
+                f"日期须在 {MIN_YEAR} 至 {MAX_YEAR} 年之间 / dates must lie in the years {MIN_YEAR}–{MAX_YEAR}"
+            )
 
     @classmethod
     def of(cls, start: dt.date | str, end: dt.date | str) -> Period:

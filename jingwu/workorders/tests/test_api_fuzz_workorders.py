@@ -5,6 +5,8 @@ callback) with orders in place; no answer may be a server error or differ from t
 
 from __future__ import annotations
 
+import os
+
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, settings
@@ -53,7 +55,7 @@ schema = _load_schema()
 
 @schema.parametrize()
 @settings(
-    max_examples=25,
+    max_examples=int(os.environ.get("JINGWU_FUZZ_EXAMPLES", "25")),  # more locally, e.g. 200
     deadline=None,
     derandomize=True,
     database=None,

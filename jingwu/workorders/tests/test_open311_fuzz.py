@@ -7,6 +7,7 @@ description}`` in JSON, ``<errors><error>`` in XML) carrying the HTTP status as 
 from __future__ import annotations
 
 import json
+import os
 import xml.etree.ElementTree as ET
 from itertools import count
 
@@ -77,7 +78,7 @@ _turn = count()
 
 @schema.parametrize()
 @settings(
-    max_examples=30,
+    max_examples=int(os.environ.get("JINGWU_FUZZ_EXAMPLES", "30")),  # more locally, e.g. 200
     deadline=None,
     derandomize=True,
     database=None,
