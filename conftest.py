@@ -10,6 +10,40 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jingwu.settings")
 import pytest  # noqa: E402
 
 
+def pytest_configure(config):  # type: ignore[no-untyped-def]
+    """JINGWU_TEST_NOW=2026-12-24T10:00+08:00 moves this process's clock there for the whole session
+    (time-machine, ticking), to check that no test depends on today's date: the working calendar
+    covers only the years chinese_calendar publishes, so a test whose deadline is computed from the
+    real "now" fails once "now + limit" reaches an unpublished year. Subprocesses and the database
+    server's own now() keep the real clock."""
+    when = os.environ.get("JINGWU_TEST_NOW")
+    if when:
+        from datetime import datetime
+
+        import time_machine
+
+        time_machine.travel(datetime.fromisoformat(when), tick=True).start()
+
+
+FIXED_NOW = "2026-06-10T10:00:00+08:00"  # a Wednesday morning, an ordinary working day of a published year
+
+
+@pytest.fixture
+def fixed_now():  # type: ignore[no-untyped-def]
+    """Run the test at FIXED_NOW (the clock ticks on from there) and give that datetime.
+
+    For a test whose deadlines are computed from "now" by the server (a view, an API call, a service
+    step without ``at=``): the working calendar only covers the years chinese_calendar publishes, so
+    such a test would fail on the real date once "now + limit" reaches an unpublished year."""
+    from datetime import datetime
+
+    import time_machine
+
+    when = datetime.fromisoformat(FIXED_NOW)
+    with time_machine.travel(when, tick=True):
+        yield when
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
     """On PostgreSQL, let the test runner's flush TRUNCATE the append-only audit table."""

@@ -616,7 +616,7 @@ def _plan_year(builder: _Brigade, today: date) -> None:
     hard_end_late = _aware(today - timedelta(days=3), 18)
     month = 1
     flaws_used: set[str] = set()
-    while date(2026, month, 1) <= history_end and month <= 12:
+    while month <= 12 and date(2026, month, 1) <= history_end:
         if month in BRIEF_MONTHS:
             days = _month_days(2026, month, min(history_end, date(2026, 4, 28)))
             count = BRIEF_MONTHS[month]

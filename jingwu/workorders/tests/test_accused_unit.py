@@ -63,7 +63,7 @@ def test_a_complaint_about_a_squadron_taken_by_form_goes_to_discipline_and_is_hi
     assert order.number not in client.get("/workorders/").content.decode()
 
 
-def test_the_api_takes_the_accused_unit_and_hides_the_order_from_it(client, org, inspector):
+def test_the_api_takes_the_accused_unit_and_hides_the_order_from_it(fixed_now, client, org, inspector):
     client.force_login(org.leader)
     payload = {
         "category": "complaint",

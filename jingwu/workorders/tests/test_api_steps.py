@@ -89,7 +89,7 @@ def test_assist(client, org):
     assert Assignment.objects.filter(order=order, role=Assignment.Role.ASSIST).count() == 1
 
 
-def test_suspension_request_decide_and_resume(client, org):
+def test_suspension_request_decide_and_resume(fixed_now, client, org):
     order = working_order(org)
     url = f"{API}/{order.pk}"
     resume_by = (timezone.now() + dt.timedelta(days=5)).isoformat()
@@ -126,7 +126,7 @@ def test_suspension_request_decide_and_resume(client, org):
     assert post(client, org.lead_b, f"{url}/resume/").status_code == 404
 
 
-def test_extension_request_and_decide(client, org):
+def test_extension_request_and_decide(fixed_now, client, org):
     order = working_order(org)
     url = f"{API}/{order.pk}"
     later = timezone.now() + dt.timedelta(days=10)

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 import pytest
+import time_machine
 
 from jingwu.core.metrics import compute
 from jingwu.core.metrics.compute import SYSTEM
@@ -16,10 +20,16 @@ from jingwu.workorders.models import Assignment, ReturnRequest, WorkOrder
 pytestmark = pytest.mark.django_db
 
 
+# The demo builds 2026 up to a week before "now" and open orders from "now": load it, and run the
+# module, at a fixed date, so the test does not depend on today's date (its open orders' deadlines
+# must stay in a year the working calendar covers; late December would reach 2027).
+DEMO_NOW = datetime(2026, 11, 20, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
 @pytest.fixture(scope="module")
 def loaded(django_db_setup, django_db_blocker):
     """Load once for the module (the demo takes a few seconds); rolled back at the end."""
-    with rolled_back(django_db_blocker):
+    with time_machine.travel(DEMO_NOW, tick=True), rolled_back(django_db_blocker):
         org_demo.load(seed=3)
         yield demo.load(seed=3)
 

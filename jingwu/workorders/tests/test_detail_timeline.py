@@ -38,9 +38,10 @@ def local(value: dt.datetime) -> str:
 
 
 @pytest.fixture
-def lived(org):
+def lived(fixed_now, org):
     """An order taken through dispatch, a rejected return, an extension, a suspension and an
-    unsatisfied callback (so reopened), all through the services."""
+    unsatisfied callback (so reopened), all through the services (at a fixed date: the steps take
+    "now", and their deadlines must stay in a year the working calendar covers)."""
     now = timezone.now()
     order = make_order(
         org.brigade,
