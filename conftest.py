@@ -84,3 +84,17 @@ def _fresh_working_calendar():  # type: ignore[no-untyped-def]
     clear_cache()
     choice_cache.clear_all()
     fragments.clear_all()
+
+
+@pytest.fixture
+def keep_test_connection():  # type: ignore[no-untyped-def]
+    """Schemathesis calls the WSGI app in-process: Django's request signals would close the test's
+    database connection (and its transaction) after every generated request."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)

@@ -31,21 +31,6 @@ CHECKS = [
 
 
 @pytest.fixture
-def keep_test_connection():  # type: ignore[no-untyped-def]
-    """Calls go straight to the WSGI handler, whose request signals would close the database
-    connection in the middle of the test transaction (PostgreSQL); Django's test client unhooks
-    the same receiver for the same reason."""
-    from django.core.signals import request_finished, request_started
-    from django.db import close_old_connections
-
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    yield
-    request_started.connect(close_old_connections)
-    request_finished.connect(close_old_connections)
-
-
-@pytest.fixture
 def tokens(org, keep_test_connection):  # type: ignore[no-untyped-def]
     from rest_framework.authtoken.models import Token
 

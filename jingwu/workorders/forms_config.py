@@ -16,6 +16,7 @@ from .filters import category_choices
 from .forms import Styled, _unit_field, unit_choices
 from .models import Category, RoutingRule
 from .models.config import LIMIT_UNIT_CHOICES
+from .services.config import CATEGORY_FIELDS
 
 
 class RoutingRuleForm(Styled):
@@ -70,20 +71,7 @@ class CategoryForm(Styled):
     order = forms.IntegerField(label=_("排序"), min_value=0, initial=0)
     active = forms.BooleanField(label=_("启用"), required=False, initial=True)
 
-    FIELDS = (
-        "code",
-        "name",
-        "parent",
-        "urgency",
-        "is_complaint",
-        "sign_for_amount",
-        "sign_for_unit",
-        "complete_amount",
-        "complete_unit",
-        "callback_days",
-        "order",
-        "active",
-    )
+    FIELDS = CATEGORY_FIELDS
 
     def __init__(self, *args: Any, category: Category | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

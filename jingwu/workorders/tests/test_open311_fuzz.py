@@ -43,18 +43,6 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 
 
 @pytest.fixture
-def keep_test_connection():  # type: ignore[no-untyped-def]
-    from django.core.signals import request_finished, request_started
-    from django.db import close_old_connections
-
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    yield
-    request_started.connect(close_old_connections)
-    request_finished.connect(close_old_connections)
-
-
-@pytest.fixture
 def key(org, keep_test_connection):  # type: ignore[no-untyped-def]
     from jingwu.workorders.open311.keys import api_key_create
 
