@@ -22,7 +22,6 @@ from jingwu.core.scope import Scope, unit_in_scope
 from jingwu.org.roles import Cap
 
 from .models import Appeal, Assignment, ExtensionRequest, RequestStatus, ReturnRequest, SuspensionRequest, WorkOrder
-from .models.orders import assist_leg_q
 
 LIMIT = 100
 
@@ -175,11 +174,16 @@ def _with_leg_deadlines(qs: Any) -> Any:
 
 
 def assist_tasks(user: Any, now: dt.datetime) -> list[WorkItem]:
-    """The open assist legs (协办) of the units the user handles for: 协办待签收 by the leg's sign-for
+    """The open assist legs (协办) sent to the user's own unit: 协办待签收 by the leg's sign-for
     deadline, then 协办待反馈 by the order's completion deadline (the lead unit needs the part
     before it completes). Orders hidden from the user (complaints about their unit) are left out."""
     grants = user.scope_grants(Cap.WORKORDER_HANDLE)
-    legs_q = Q() if any(g.scope == Scope.ALL for g in grants) else assist_leg_q(user, grants)
+    legs_q: Q | None = Q()
+    if not any(g.scope == Scope.ALL for g in grants):
+        # the legs sent to the user's own unit (as 待签收): a 支队 or 大队 desk sees its squadrons'
+        # 协办 tasks on the orders, not in its own work
+        own = {g.unit_id for g in grants if g.scope in (Scope.UNIT, Scope.SUBTREE) and g.unit_id}
+        legs_q = Q(to_unit_id__in=own) if own else None
     if legs_q is None:
         return []
     legs = (

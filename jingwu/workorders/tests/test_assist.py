@@ -139,6 +139,8 @@ def test_my_work_lists_the_assist_tasks_by_the_legs_deadline(client, org):
     items = {s.key: s for s in mywork.my_work(org.lead_b, now)}["assist"].items
     assert [(i.order, i.verb) for i in items] == [(soon, "协办待签收"), (late, "协办待反馈")]
     assert {s.key: s for s in mywork.my_work(org.lead_a, now)}["assist"].items == []
+    # the brigade sees its squadrons' assist legs on the orders, not as its own work
+    assert mywork.assist_tasks(org.leader, now) == []
 
     client.force_login(org.lead_b)
     titles = [item["title"] for item in mywork.pending_items(org.lead_b)]
