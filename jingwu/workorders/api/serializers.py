@@ -144,6 +144,30 @@ class RepeatCandidateSerializer(serializers.Serializer):
 class IntakeResultSerializer(serializers.Serializer):
     order = WorkOrderSerializer()
     repeat_candidates = RepeatCandidateSerializer(many=True, source="candidates")
+    police_complaint_hint = serializers.SerializerMethodField(
+        help_text="疑似涉警投诉时命中的词(未认定被投诉单位时;应认定后再派单)"
+        " / the words of a suspected complaint about the police, when no accused unit was named"
+    )
+
+    def get_police_complaint_hint(self, result: Any) -> list[str]:
+        from ..services import police_complaint_hint
+
+        order = result.order
+        if order.accused_unit_id is not None:
+            return []
+        return police_complaint_hint(order.category, order.content)
+
+
+class RepeatActionSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=[("merge", "合并到 / merge into"), ("link", "关联 / link")])
+    other = CleanCharField(max_length=32, help_text="另一工单的编号 / the other order's number")
+    reason = CleanCharField(
+        max_length=TEXT_MAX,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="说明(合并非疑似重复件时必填) / why (required to merge orders that are not repeats)",
+    )
 
 
 class FigureSerializer(serializers.Serializer):
@@ -226,6 +250,13 @@ class DispatchSerializer(serializers.Serializer):
         help_text="承办单位代码;不填则按派单规则 / target unit; empty: by the routing rules",
     )
     reason = CleanCharField(max_length=TEXT_MAX, required=False, allow_blank=True, default="")
+    due_at = serializers.DateTimeField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="本级办理时限(两级派单;不晚于工单办结时限,不填则同工单)"
+        " / this leg's handling deadline (no later than the order's; empty: the order's)",
+    )
 
 
 class EmptySerializer(serializers.Serializer):
@@ -348,6 +379,7 @@ class LegSerializer(serializers.ModelSerializer):
             "to_unit_name",
             "dispatched_at",
             "sign_due_at",
+            "due_at",
             "accepted_at",
             "task",
             "reply",

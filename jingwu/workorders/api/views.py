@@ -29,7 +29,7 @@ from jingwu.org.roles import Cap
 from .. import services
 from ..models import Assignment, Category, RequestStatus, WorkOrder
 from ..paging import OrderPagination
-from ..selectors import assist_leg_of, period_summary
+from ..selectors import assist_leg_of, orders_for, period_summary
 from ..services.attachments import ATTACH_CAPABILITIES
 from .filters import WorkOrderFilter
 from .serializers import (
@@ -51,6 +51,7 @@ from .serializers import (
     IntakeSerializer,
     LegSerializer,
     OrderAttachmentUploadSerializer,
+    RepeatActionSerializer,
     ReturnDecisionSerializer,
     ReturnSerializer,
     SupervisionSerializer,
@@ -157,6 +158,7 @@ class WorkOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         "decide_appeal": Cap.WORKORDER_APPROVE,
         "urge": Cap.WORKORDER_SUPERVISE,
         "notice": Cap.WORKORDER_SUPERVISE,
+        "repeat_action": Cap.WORKORDER_INTAKE,
     }
     # The assisting unit reaches the order through its read scope (协办); the service then checks
     # that the leg is its own (another unit's leg: 403, nothing changes).
@@ -443,6 +445,27 @@ class WorkOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         data = self._payload(DecisionSerializer)
         pending = _pending(order, "appeals", "没有待审批的申诉 / no pending appeal")
         _run(lambda: services.appeal_decide(actor=_actor(request), appeal=pending, **data))
+        return self._show(order)
+
+    @extend_schema(
+        summary="合并到或关联另一工单(疑似重复件)/ merge into or link with another order",
+        request=RepeatActionSerializer,
+        responses=STEP_RESPONSES,
+    )
+    @action(detail=True, methods=["post"], url_path="repeat", url_name="repeat")
+    def repeat_action(self, request: Request, pk: int | None = None) -> Response:
+        """As the repeats page: the other order by its number, within the caller's intake scope; a
+        merge answers with the order merged into (it keeps every source number)."""
+        order = self.get_object()
+        data = self._payload(RepeatActionSerializer)
+        actor = _actor(request)
+        other = orders_for(actor, Cap.WORKORDER_INTAKE).filter(number=data["other"]).first()
+        if other is None:
+            raise exceptions.ValidationError({"other": ["工单不存在 / no such order"]})
+        if data["kind"] == "merge":
+            _run(lambda: services.work_order_merge(actor=actor, order=order, into=other, reason=data["reason"]))
+            return self._show(other)
+        _run(lambda: services.work_order_link(actor=actor, order=order, other=other, reason=data["reason"]))
         return self._show(order)
 
     # --- 督办 ---------------------------------------------------------------------------------------

@@ -526,7 +526,7 @@ def work_order_resume(*, actor: Any, order: WorkOrder, at: datetime | None = Non
             order=order, status=RequestStatus.APPROVED, paused_at__isnull=False, resumed_at__isnull=True
         ).update(resumed_at=at)
         due = current_due(order, at)
-        perform(order, "resume", actor=actor, set={"suspended_at": None, "due_at": due})
+        perform(order, "resume", actor=actor, new_due_at=_iso(due), set={"suspended_at": None, "due_at": due})
     return order
 
 
