@@ -113,6 +113,7 @@ DESCRIBE: dict[str, Callable[[dict[str, Any], str], str]] = {
     ),
     "callback": _callback,
     "reopen": lambda p, unit: _deadline(gettext("重办时限 %(at)s"), p.get("new_due_at")),
+    "resume": lambda p, unit: _deadline(gettext("办结时限 %(at)s"), p.get("new_due_at")),
     "appeal": lambda p, unit: (
         gettext("申诉理由:%(reason)s") % {"reason": _label(Appeal.Reason.choices, p["reason_code"])}
         if p.get("reason_code")

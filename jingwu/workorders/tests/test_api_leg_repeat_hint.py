@@ -99,6 +99,10 @@ def test_resuming_a_suspension_shows_the_deadline_on_the_timeline(org):
     services.work_order_resume(actor=org.lead_a, order=order, at=t("2023-05-09 11:00"))
     order.refresh_from_db()
     event = TransitionEvent.objects.filter(object_id=str(order.pk), transition="resume").get()
+    from jingwu.workorders.timeline import describe
+
+    describe([event])
+    assert event.detail.startswith("办结时限 ")
     assert event.payload["new_due_at"].startswith(
         order.due_at.astimezone(t("2023-05-08 09:00").tzinfo).date().isoformat()
     )
