@@ -13,6 +13,7 @@ from django.apps import apps
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 from django.db.models import QuerySet
+from django.utils.translation import pgettext
 
 from .formatting import DASH, format_amount_yuan, format_number, format_percent
 
@@ -22,6 +23,12 @@ SIDES = ("numerator", "denominator")
 MIN_YEAR, MAX_YEAR = 1900, 9998  # a period's days, as Asia/Shanghai instants in UTC, stay in range
 
 Number = Decimal | int
+
+
+def _suffix(suffix: str) -> str:
+    """The measure word after a count in the current language: 件/起/人/次 in Chinese; English
+    writes the bare number (the figure's label says what is counted)."""
+    return pgettext("figure suffix", suffix).strip() if suffix else ""
 
 
 @dataclass(frozen=True)
@@ -194,7 +201,7 @@ class Metric:
             return format_percent(figure.value)
         if fmt == "amount_yuan":
             return format_amount_yuan(figure.value)
-        return format_number(figure.value, self.suffix)
+        return format_number(figure.value, _suffix(self.suffix))
 
 
 @dataclass(frozen=True)

@@ -66,6 +66,13 @@ def test_kpi_cards_show_the_metric_figures_and_link_to_their_drill_down(client, 
     assert (shown["completed"], shown["overdue"], shown["shirked"]) == ("4件", "2件", "1件")
 
 
+def test_in_english_counts_are_bare_numbers(client, org, data, settings):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    shown = kpi_values(get(client, org.leader, unit=org.brigade.code, period="month", month="2023-05").content.decode())
+    assert (shown["completed"], shown["overdue"], shown["shirked"]) == ("4", "2", "1")
+    assert shown["response_rate"] == "60%"
+
+
 def test_sentence_is_the_selectors_and_says_the_truth(client, org, data):
     response = get(client, org.leader, unit=org.squadron_a.code, period="month", month="2023-05")
     sentence = period_summary(org.squadron_a, *MAY, user=org.leader).sentence
