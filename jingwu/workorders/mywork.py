@@ -18,10 +18,11 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from jingwu.core.deadlines import deadline_state
-from jingwu.core.scope import Scope, unit_in_scope
+from jingwu.core.scope import unit_in_scope
 from jingwu.org.roles import Cap
 
 from .models import Appeal, Assignment, ExtensionRequest, RequestStatus, ReturnRequest, SuspensionRequest, WorkOrder
+from .models.orders import anchored_units
 
 LIMIT = 100
 
@@ -147,14 +148,13 @@ RELAY_KINDS = ("bureau", "detachment", "brigade", "sub_bureau")
 
 
 def _own_units_q(user: Any, capability: str) -> Q:
-    """The orders at a unit where the user holds ``capability`` (the unit anchoring a unit or subtree
-    grant), or that the user handles in person: what is *mine* to sign for, handle or dispatch — not
-    every order the user sees below (a 大队领导 sees all its squadrons' orders, but signs for and
-    dispatches only those sent to the brigade). A grant over everything: no restriction."""
-    grants = user.scope_grants(capability)
-    if any(g.scope == Scope.ALL for g in grants):
+    """The orders at a unit where the user holds ``capability`` (``anchored_units``), or that the user
+    handles in person: what is *mine* to sign for, handle or dispatch — not every order the user sees
+    below (a 大队领导 sees all its squadrons' orders, but signs for and dispatches only those sent to
+    the brigade). A grant over everything: no restriction."""
+    units = anchored_units(user, capability)
+    if units is None:
         return Q()
-    units = {g.unit_id for g in grants if g.scope in (Scope.UNIT, Scope.SUBTREE) and g.unit_id}
     q = Q(unit_id__in=units)
     person_id = getattr(user, "person_id", None)
     if person_id:
@@ -177,15 +177,12 @@ def assist_tasks(user: Any, now: dt.datetime) -> list[WorkItem]:
     """The open assist legs (协办) sent to the user's own unit: 协办待签收 by the leg's sign-for
     deadline, then 协办待反馈 by the order's completion deadline (the lead unit needs the part
     before it completes). Orders hidden from the user (complaints about their unit) are left out."""
-    grants = user.scope_grants(Cap.WORKORDER_HANDLE)
-    legs_q: Q | None = Q()
-    if not any(g.scope == Scope.ALL for g in grants):
-        # the legs sent to the user's own unit (as 待签收): a 支队 or 大队 desk sees its squadrons'
-        # 协办 tasks on the orders, not in its own work
-        own = {g.unit_id for g in grants if g.scope in (Scope.UNIT, Scope.SUBTREE) and g.unit_id}
-        legs_q = Q(to_unit_id__in=own) if own else None
-    if legs_q is None:
+    # the legs sent to the user's own unit (as 待签收): a 支队 or 大队 desk sees its squadrons' 协办
+    # tasks on the orders, not in its own work
+    own = anchored_units(user, Cap.WORKORDER_HANDLE)
+    if own is not None and not own:
         return []
+    legs_q = Q() if own is None else Q(to_unit_id__in=own)
     legs = (
         Assignment.objects.filter(legs_q)
         .filter(

@@ -170,6 +170,16 @@ def not_the_requester(order: WorkOrder, actor: Any, payload: dict[str, Any]) -> 
     return None
 
 
+def anchored_units(user: Any, capability: str) -> set[int] | None:
+    """The units where ``user`` holds ``capability`` through a role anchored there (a unit or subtree
+    grant): what is theirs to sign for, handle or dispatch, not every unit they see below. ``None``
+    for a grant over everything."""
+    grants = user.scope_grants(capability)
+    if any(g.scope == Scope.ALL for g in grants):
+        return None
+    return {g.unit_id for g in grants if g.scope in (Scope.UNIT, Scope.SUBTREE) and g.unit_id}
+
+
 def with_the_unit(order: WorkOrder, actor: Any, payload: dict[str, Any]) -> str | None:
     """签收 and the handling steps are the receiving unit's: the actor holds ``workorders.handle``
     through a role anchored at the order's unit (or over everything), or handles the order in person.
@@ -180,9 +190,9 @@ def with_the_unit(order: WorkOrder, actor: Any, payload: dict[str, Any]) -> str 
     person_id = getattr(actor, "person_id", None)
     if person_id is not None and person_id == order.handler_id:
         return None
-    for grant in actor.scope_grants(Cap.WORKORDER_HANDLE):
-        if grant.scope == Scope.ALL or (grant.scope in (Scope.UNIT, Scope.SUBTREE) and grant.unit_id == order.unit_id):
-            return None
+    units = anchored_units(actor, Cap.WORKORDER_HANDLE)
+    if units is None or order.unit_id in units:
+        return None
     return "该工单由承办单位签收和办理 / only the unit the order is with signs for and handles it"
 
 
