@@ -100,10 +100,8 @@ def may_be_marked(order: WorkOrder) -> bool:
 
 
 def order_hint(order: WorkOrder) -> list[str]:
-    """The hint for an order not yet marked as a complaint about the police."""
-    if order.accused_unit_id is not None or order.state not in WorkOrder.OPEN_STATES:
-        return []
-    return police_complaint_hint(order.category, order.content)
+    """The hint for an order that may still be marked as a complaint about the police."""
+    return police_complaint_hint(order.category, order.content) if may_be_marked(order) else []
 
 
 def work_order_mark_complaint(
@@ -121,7 +119,7 @@ def work_order_mark_complaint(
     and from then on hidden from the accused unit and every unit below it. Dispatcher or 督察
     (``workorders.conflict``); the accused unit must lie in the actor's scope."""
     from .flow import _fresh, first_dispatch_clocks
-    from .intake import discipline_unit_for
+    from .intake import check_accused, discipline_unit_for
 
     at = now_or(at)
     order = _fresh(order)
@@ -144,11 +142,7 @@ def work_order_mark_complaint(
         )
     require(accused_unit is not None, "accused_unit", "请选择被投诉单位或被投诉民警 / choose the accused unit")
     assert accused_unit is not None
-    require(
-        accused_unit.kind != Unit.Kind.PARTY_BRANCH and accused_unit.retired_on is None,
-        "accused_unit",
-        "被投诉单位须为现有的公安单位 / the accused unit must be a current police unit",
-    )
+    check_accused(order.category, accused_unit)
     check_scope(actor, accused_unit, Cap.WORKORDER_CONFLICT)
     target = discipline_unit_for(accused_unit)
     category = order.category

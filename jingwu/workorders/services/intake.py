@@ -163,7 +163,7 @@ def work_order_intake(
     unit = intake_unit or _actor_unit(actor)
     check_scope(actor, unit, Cap.WORKORDER_INTAKE)
     if accused_unit is not None:
-        _check_accused(category, accused_unit)
+        check_accused(category, accused_unit)
     if source_number and OrderSource.objects.filter(source=source, platform=platform, number=source_number).exists():
         raise ValidationError({"source_number": f"来源编号“{source_number}”已存在 / this source number already exists"})
     with atomic_with_files():  # transaction.atomic() that also removes stored files on rollback
@@ -244,10 +244,13 @@ def _actor_unit(actor: Any) -> Unit:
     raise ValidationError({"intake_unit": "请指定受理单位 / the receiving unit is required"})
 
 
-def _check_accused(category: Category, accused: Unit) -> None:
-    """涉警投诉 needs a complaint category (投诉/举报 or below) and a current police unit."""
+def check_accused(category: Category, accused: Unit) -> None:
+    """涉警投诉 needs a complaint category (投诉/举报 or below) and a current police unit (at intake and
+    when marked later: ``services.conflict``)."""
+    from .conflict import is_complaint_category
+
     require(
-        any(c.is_complaint for c in category.lineage()),
+        is_complaint_category(category),
         "accused_unit",
         "涉警投诉须选择投诉或举报类诉求类别 / a complaint about the police needs a complaint category",
     )
