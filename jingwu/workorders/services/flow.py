@@ -158,7 +158,7 @@ def dispatch_leg(
         to_unit=to_unit.code,
         level=level,
         rule=rule.pk if rule else None,
-        leg_due_at=leg_due.isoformat() if leg_due else None,
+        leg_due_at=_iso(leg_due),
         set=changes,
     )
     return Assignment.objects.create(
