@@ -75,20 +75,30 @@ def category_choices() -> list[tuple[int, str]]:
     return _choices.get("categories", _category_tree)
 
 
-def _category_tree() -> list[tuple[int, str]]:
-    categories = list(Category.objects.filter(active=True).order_by("order", "code"))
+def category_tree(categories: list[Category]) -> list[tuple[Category, int]]:
+    """``categories`` with their depth, each parent before its children (in the given order); a
+    category whose parent is not among them is left out, with its subtree."""
     children: dict[int | None, list[Category]] = {}
     for c in categories:
         children.setdefault(c.parent_id, []).append(c)
-    out: list[tuple[int, str]] = []
+    out: list[tuple[Category, int]] = []
+    seen: set[int] = set()
 
     def walk(parent: int | None, depth: int) -> None:
         for c in children.get(parent, []):
-            out.append((c.pk, "\u3000" * depth + c.name))
+            if c.pk in seen:  # a cycle in a broken tree
+                continue
+            seen.add(c.pk)
+            out.append((c, depth))
             walk(c.pk, depth + 1)
 
     walk(None, 0)
     return out
+
+
+def _category_tree() -> list[tuple[int, str]]:
+    active = list(Category.objects.filter(active=True).order_by("order", "code"))
+    return [(c.pk, "\u3000" * depth + c.name) for c, depth in category_tree(active)]
 
 
 def category_subtree(category_id: int) -> list[int]:

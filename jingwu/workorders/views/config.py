@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 from jingwu.org.roles import Cap
 
 from .. import services
+from ..filters import category_tree
 from ..forms import apply_service_errors
 from ..forms_config import CategoryForm, RoutingRuleForm
 from ..models import Category, RoutingRule
@@ -95,25 +96,11 @@ def rule_toggle(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _tree() -> list[tuple[Category, int]]:
-    """Every category (active or not) with its depth, parents first."""
+    """Every category (active or not) with its depth, parents first; orphans of a broken tree last."""
     categories = list(Category.objects.order_by("order", "code"))
-    children: dict[int | None, list[Category]] = {}
-    for c in categories:
-        children.setdefault(c.parent_id, []).append(c)
-    out: list[tuple[Category, int]] = []
-    seen: set[int] = set()
-
-    def walk(parent: int | None, depth: int) -> None:
-        for c in children.get(parent, []):
-            if c.pk in seen:
-                continue
-            seen.add(c.pk)
-            out.append((c, depth))
-            walk(c.pk, depth + 1)
-
-    walk(None, 0)
-    out += [(c, 0) for c in categories if c.pk not in seen]  # orphans of a broken tree, if any
-    return out
+    out = category_tree(categories)
+    placed = {c.pk for c, _ in out}
+    return out + [(c, 0) for c in categories if c.pk not in placed]
 
 
 @require_cap(Cap.WORKORDER_DISPATCH)
