@@ -168,17 +168,18 @@ def _floored_score(figure: Figure) -> str:
 
 
 def _satisfaction_points(order: WorkOrder) -> str:
-    weight: dict[str, Decimal] = {
-        WorkOrder.Satisfaction.SATISFIED: Decimal(1),
-        WorkOrder.Satisfaction.BASIC: BASIC_WEIGHT,
-    }
-    return f"{weight.get(order.callback_satisfaction, Decimal(0)).normalize():f}"
+    return f"{SATISFACTION_WEIGHTS.get(order.callback_satisfaction, Decimal(0)).normalize():f}"
 
 
+# Points of each callback answer in the 满意率 numerator (不满意 and no answer: 0): the SQL sum, the
+# drill-down's 计分 column and the dashboard's breakdown all read this one table.
+SATISFACTION_WEIGHTS: dict[str, Decimal] = {
+    WorkOrder.Satisfaction.SATISFIED: Decimal("1"),
+    WorkOrder.Satisfaction.BASIC: BASIC_WEIGHT,
+}
 SATISFACTION_SCORE = Sum(
     Case(
-        When(callback_satisfaction=WorkOrder.Satisfaction.SATISFIED, then=Value(Decimal("1"))),
-        When(callback_satisfaction=WorkOrder.Satisfaction.BASIC, then=Value(BASIC_WEIGHT)),
+        *(When(callback_satisfaction=answer, then=Value(w)) for answer, w in SATISFACTION_WEIGHTS.items()),
         default=Value(Decimal("0")),
         output_field=DecimalField(max_digits=14, decimal_places=4),
     )

@@ -159,14 +159,14 @@ def _require_view(user: Any) -> None:
 def satisfaction_breakdown(unit: Any, period: PeriodChoice, user: Any) -> str:
     """How the 满意率 numerator is made: "满意 7×1 + 基本满意 1×0.8 = 7.8", from the denominator's rows
     (the drill-down lists them with each row's points)."""
-    from .metrics import BASIC_WEIGHT
+    from .metrics import BASIC_WEIGHT, SATISFACTION_WEIGHTS
     from .models import WorkOrder
 
     qs = metrics.rows("workorders.satisfaction_rate", unit, period.start, period.end, user=user, which="denominator")
     counts = dict(qs.order_by().values_list("callback_satisfaction").annotate(n=Count("pk")))
     satisfied = counts.get(WorkOrder.Satisfaction.SATISFIED, 0)
     basic = counts.get(WorkOrder.Satisfaction.BASIC, 0)
-    total = satisfied + basic * BASIC_WEIGHT
+    total = sum(counts.get(answer, 0) * w for answer, w in SATISFACTION_WEIGHTS.items())
     weight = metrics.format_number(BASIC_WEIGHT)
     return f"满意{satisfied}×1 + 基本满意{basic}×{weight} = {metrics.format_number(total)}"
 
