@@ -21,7 +21,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Case, DecimalField, Exists, F, OuterRef, Q, QuerySet, Sum, Value, When
+from django.db.models import Case, Count, DecimalField, Exists, F, OuterRef, Q, QuerySet, Sum, Value, When
 
 from jingwu.core.metrics import DASH, Column, Figure, Metric, Period, register, trim_below
 from jingwu.org.roles import Cap
@@ -138,8 +138,10 @@ def shirked(qs: QuerySet[Any], period: Period) -> QuerySet[Any]:
 def _unit_bounce_counts(row: ReturnRequest) -> tuple[int, int]:
     cached = getattr(row, "_bounce_counts", None)
     if cached is None:
-        mine = ReturnRequest.objects.filter(order_id=row.order_id, unit_id=row.unit_id)
-        cached = (mine.count(), mine.filter(status=RequestStatus.REJECTED).count())
+        mine = ReturnRequest.objects.filter(order_id=row.order_id, unit_id=row.unit_id).aggregate(
+            all=Count("pk"), rejected=Count("pk", filter=Q(status=RequestStatus.REJECTED))
+        )
+        cached = (mine["all"], mine["rejected"])
         row._bounce_counts = cached  # type: ignore[attr-defined]
     return cached
 

@@ -383,3 +383,13 @@ def test_satisfaction_card_explains_the_weighted_numerator(client, org):
         f"/core/metrics/workorders.satisfaction_rate/?unit={org.brigade.code}&from=2023-05-01&to=2023-05-31"
     ).content.decode()
     assert "<th>计分</th>" in page or "计分" in page
+
+
+def test_the_shirked_drill_down_shows_each_bouncing_units_returns(org):
+    order = make_order(org.squadron_b)
+    add_returns(order, org.squadron_a, org.lead_a, count=3, rejected=1)
+    metric = metrics.get("workorders.shirked")
+    rows = list(metrics.rows("workorders.shirked", org.brigade, "2023-05-01", "2023-05-31", user=org.leader))
+    assert len(rows) == 1  # one row per order and bouncing unit
+    shown = {column.label: column.value(rows[0]) for column in metric.row_columns}
+    assert (shown["退单单位"], shown["该单位退单次数"], shown["其中被驳回"]) == (org.squadron_a.name, 3, 1)
