@@ -29,7 +29,7 @@ from jingwu.org.roles import Cap
 from .. import services
 from ..models import Assignment, Category, RequestStatus, WorkOrder
 from ..paging import OrderPagination
-from ..selectors import assist_leg_of, orders_for, period_summary
+from ..selectors import assist_leg_of, period_summary
 from ..services.attachments import ATTACH_CAPABILITIES
 from .filters import WorkOrderFilter
 from .serializers import (
@@ -458,15 +458,12 @@ class WorkOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         merge answers with the order merged into (it keeps every source number)."""
         order = self.get_object()
         data = self._payload(RepeatActionSerializer)
-        actor = _actor(request)
-        other = orders_for(actor, Cap.WORKORDER_INTAKE).filter(number=data["other"]).first()
-        if other is None:
-            raise exceptions.ValidationError({"other": ["工单不存在 / no such order"]})
-        if data["kind"] == "merge":
-            _run(lambda: services.work_order_merge(actor=actor, order=order, into=other, reason=data["reason"]))
-            return self._show(other)
-        _run(lambda: services.work_order_link(actor=actor, order=order, other=other, reason=data["reason"]))
-        return self._show(order)
+        shown = _run(
+            lambda: services.work_order_repeat_action(
+                actor=_actor(request), order=order, kind=data["kind"], other_number=data["other"], reason=data["reason"]
+            )
+        )
+        return self._show(shown)
 
     # --- 督办 ---------------------------------------------------------------------------------------
 

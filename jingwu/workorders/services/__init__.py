@@ -25,7 +25,14 @@ from .flow import (
     work_order_return,
 )
 from .hotline import hotline_import, platforms
-from .intake import IntakeResult, discipline_unit_for, work_order_intake, work_order_link, work_order_merge
+from .intake import (
+    IntakeResult,
+    discipline_unit_for,
+    work_order_intake,
+    work_order_link,
+    work_order_merge,
+    work_order_repeat_action,
+)
 from .signing import sign_watch
 from .supervision import appeal_decide, appeal_request, urge_overdue, work_order_notice, work_order_urge
 
@@ -62,6 +69,7 @@ __all__ = [
     "work_order_link",
     "work_order_mark_complaint",
     "work_order_merge",
+    "work_order_repeat_action",
     "work_order_notice",
     "work_order_resume",
     "work_order_return",

@@ -311,6 +311,22 @@ def work_order_merge(*, actor: Any, order: WorkOrder, into: WorkOrder, reason: s
     return order
 
 
+def work_order_repeat_action(
+    *, actor: Any, order: WorkOrder, kind: str, other_number: str, reason: str = ""
+) -> WorkOrder:
+    """合并到 (``kind="merge"``) or 关联 (``"link"``) the order named by ``other_number`` within the
+    actor's intake scope — the repeats page and the API's ``repeat`` step. Returns the order to show
+    next: the one merged into, or ``order`` after a link."""
+    other = WorkOrder.objects.visible_to(actor, Cap.WORKORDER_INTAKE).filter(number=other_number).first()
+    if other is None:
+        raise ValidationError({"other": "工单不存在 / no such order"})
+    if kind == "merge":
+        work_order_merge(actor=actor, order=order, into=other, reason=reason)
+        return other
+    work_order_link(actor=actor, order=order, other=other, reason=reason)
+    return order
+
+
 def work_order_link(*, actor: Any, order: WorkOrder, other: WorkOrder, reason: str = "") -> RepeatLink:
     """Link two orders as related repeats (both stay open); the event is on ``order``."""
     require(order.pk != other.pk, "other", "不能关联自身 / cannot link an order to itself")

@@ -369,17 +369,15 @@ def order_repeats(request: HttpRequest, pk: int) -> HttpResponse:
             raise PermissionDenied("您没有合并或关联工单的权限 / you may not merge or link orders")
         if form.is_valid():
             data = form.cleaned_data
-            other = selectors.orders_for(user, Cap.WORKORDER_INTAKE).filter(number=data["other"]).first()
             try:
-                if other is None:
-                    raise ValidationError({"other": "工单不存在 / no such order"})
+                shown = services.work_order_repeat_action(
+                    actor=user, order=order, kind=data["kind"], other_number=data["other"], reason=data["reason"]
+                )
                 if data["kind"] == "merge":
-                    services.work_order_merge(actor=user, order=order, into=other, reason=data["reason"])
-                    messages.success(request, f"已将 {order.number} 合并到 {other.number}")
-                    return redirect("workorders:detail", pk=other.pk)
-                services.work_order_link(actor=user, order=order, other=other, reason=data["reason"])
-                messages.success(request, f"已将 {order.number} 与 {other.number} 关联")
-                return redirect("workorders:detail", pk=order.pk)
+                    messages.success(request, f"已将 {order.number} 合并到 {shown.number}")
+                else:
+                    messages.success(request, f"已将 {order.number} 与 {data['other']} 关联")
+                return redirect("workorders:detail", pk=shown.pk)
             except ValidationError as exc:
                 apply_service_errors(form, exc)
             except TransitionNotAllowed as exc:
